@@ -1,0 +1,127 @@
+"""Campaigns: which legacy service is retired in favour of which successor, and when.
+
+The contract fields (DESIGN.md, "Campaign definition") are stored as they are in
+the JSON file, per-service lists in JSONFields, and always validated through the
+probe engine's parser (`tracker.probe.campaign.Campaign.from_dict`), so the
+database, `manage.py campaign load` and the engine judge a campaign the same way.
+Milestones and the `active` flag are ours and not part of the JSON contract.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from tracker.probe import campaign as probe_campaign
+
+
+def _empty_service() -> dict:
+    return {"name": "", "mx_hosts": [], "spf_includes": [], "ip_ranges": [], "outbound_ips": []}
+
+
+# Which model field a CampaignError's field path belongs to ("legacy.ip_ranges[0]" -> legacy).
+_CONTRACT_FIELDS = {"slug", "name", "legacy", "successor", "end_date", "cleanup_date"}
+
+
+class Campaign(models.Model):
+    """A retirement campaign, as people run it (milestones) and as sweeps probe it (to_probe)."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    legacy = models.JSONField(
+        default=_empty_service, help_text="name, mx_hosts, spf_includes, ip_ranges, outbound_ips"
+    )
+    successor = models.JSONField(
+        default=_empty_service,
+        help_text="name, mx_hosts, spf_includes, ip_ranges, outbound_ips, dkim_selectors",
+    )
+    end_date = models.DateField(help_text="The legacy service stops.")
+    cleanup_date = models.DateField(
+        null=True, blank=True, help_text="The legacy SPF record is deleted (sweeps continue until then)."
+    )
+    active = models.BooleanField(default=True, help_text="Active campaigns are swept and shown on dashboards.")
+    internal_announcement_date = models.DateField(null=True, blank=True)
+    customer_announcement_date = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-active", "end_date", "slug"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    # The JSON contract ---------------------------------------------------------
+
+    def to_contract(self) -> dict:
+        """The campaign JSON exactly as DESIGN.md defines it (what `campaign dump` writes)."""
+        return self.to_probe().to_dict()
+
+    def to_probe(self) -> probe_campaign.Campaign:
+        """The probe engine's view of this campaign; CampaignError if the stored data is invalid."""
+        return probe_campaign.Campaign.from_dict(self._raw_contract())
+
+    def _raw_contract(self) -> dict:
+        def date_text(value):
+            return value.isoformat() if hasattr(value, "isoformat") else value
+
+        return {
+            "slug": self.slug,
+            "name": self.name,
+            "legacy": self.legacy,
+            "successor": self.successor,
+            "end_date": date_text(self.end_date),
+            "cleanup_date": date_text(self.cleanup_date),
+        }
+
+    def apply_contract(self, parsed: probe_campaign.Campaign) -> None:
+        """Copy a parsed campaign's contract fields onto this row (not saved)."""
+        data = parsed.to_dict()
+        self.slug = parsed.slug
+        self.name = data["name"]
+        self.legacy = data["legacy"]
+        self.successor = data["successor"]
+        self.end_date = parsed.end_date
+        self.cleanup_date = parsed.cleanup_date
+
+    def clean(self):
+        super().clean()
+        try:
+            parsed = self.to_probe()
+        except probe_campaign.CampaignError as exc:
+            root = exc.field.split(".")[0].split("[")[0]
+            raise ValidationError({root if root in _CONTRACT_FIELDS else None: f"{exc.field}: {exc.message}"}) from None
+        # Store the canonical form (lower-case hosts, normalised CIDRs).
+        data = parsed.to_dict()
+        self.legacy = data["legacy"]
+        self.successor = data["successor"]
+        self._check_milestones()
+
+    def _check_milestones(self) -> None:
+        errors = {}
+        if (
+            self.internal_announcement_date
+            and self.customer_announcement_date
+            and self.customer_announcement_date < self.internal_announcement_date
+        ):
+            errors["customer_announcement_date"] = "must not be before the internal announcement"
+        if self.customer_announcement_date and self.end_date and self.end_date < self.customer_announcement_date:
+            errors["customer_announcement_date"] = "must not be after the end date"
+        if errors:
+            raise ValidationError(errors)
+
+    @classmethod
+    def from_contract(cls, data: dict) -> tuple[Campaign, bool]:
+        """Create or update the campaign described by contract JSON `data` (CampaignError if invalid).
+
+        Returns (campaign, created). Milestones and `active` of an existing
+        campaign are kept: the JSON file does not carry them.
+        """
+        parsed = probe_campaign.Campaign.from_dict(data)
+        campaign = cls.objects.filter(slug=parsed.slug).first()
+        created = campaign is None
+        if created:
+            campaign = cls()
+        campaign.apply_contract(parsed)
+        campaign.save()
+        return campaign, created

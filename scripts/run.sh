@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `make run`: migrate, seed the demo on an empty database, pick a broker, and
+# start web, Celery worker and Celery beat together (honcho). Ctrl-C stops all.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+# A laptop serves plain HTTP on loopback: relax the HTTPS-only production defaults.
+export SECURE_SSL_REDIRECT="${SECURE_SSL_REDIRECT:-false}"
+export SESSION_COOKIE_SECURE="${SESSION_COOKIE_SECURE:-false}"
+export CSRF_COOKIE_SECURE="${CSRF_COOKIE_SECURE:-false}"
+export SECURE_HSTS_SECONDS="${SECURE_HSTS_SECONDS:-0}"
+export PORT="${PORT:-8000}"
+
+mkdir -p .run
+REDIS_PID=""
+trap 'stop_redis' EXIT
+
+if [ -n "${CELERY_BROKER_URL:-}" ]; then
+  say "broker: $CELERY_BROKER_URL (from CELERY_BROKER_URL)"
+elif command -v redis-server >/dev/null 2>&1; then
+  start_redis "$ROOT/.run/redis"
+  export CELERY_BROKER_URL="$REDIS_URL"
+  say "broker: private Redis at $CELERY_BROKER_URL"
+else
+  export CELERY_BROKER_URL="filesystem://"
+  say "broker: Kombu filesystem transport in .broker/ (no redis-server found; install Redis for production)"
+fi
+
+say "database: ${DATABASE_URL:-SQLite file db.sqlite3}"
+.venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py collectstatic --noinput >/dev/null
+if [ "$(.venv/bin/python manage.py shell -c 'from customers.models import Customer; print(Customer.objects.exists())')" = "False" ]; then
+  say "empty database: seeding the demo"
+  .venv/bin/python manage.py seed_demo
+else
+  say "demo logins: see README (seeded earlier); reseed with: .venv/bin/python manage.py seed_demo"
+fi
+
+say "starting web, worker and beat: open http://127.0.0.1:$PORT/  (Ctrl-C stops everything)"
+.venv/bin/honcho -f Procfile start

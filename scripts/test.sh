@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make test`: start PostgreSQL and Redis on loopback, run ruff and pytest, stop them.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_debian_packages \
+  redis-server redis-server \
+  "$PG_BIN/initdb" postgresql-15 \
+  /usr/bin/chromium chromium \
+  knotd knot
+
+SERVICES="$(mktemp -d /tmp/tracker-test.XXXXXX)"
+chmod 755 "$SERVICES"
+cleanup() { stop_postgres; stop_redis; rm -rf "$SERVICES"; }
+trap cleanup EXIT
+
+say "starting PostgreSQL and Redis on loopback"
+start_postgres "$SERVICES/pg"
+start_redis "$SERVICES/redis"
+export DATABASE_URL="$PG_URL" CELERY_BROKER_URL="$REDIS_URL" TEST_REDIS_URL="$REDIS_URL"
+export SECRET_KEY="test-only-not-secret" DEBUG=false
+
+say "ruff check"
+.venv/bin/ruff check .
+
+say "makemigrations --check"
+.venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
+
+say "pytest on PostgreSQL ($DATABASE_URL), Redis ($REDIS_URL)"
+mkdir -p artifacts
+.venv/bin/pytest -p no:cacheprovider "$@"
