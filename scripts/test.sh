@@ -26,6 +26,9 @@ say "ruff check"
 say "makemigrations --check"
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
 
+say "collectstatic"
+.venv/bin/python manage.py collectstatic --noinput >/dev/null
+
 say "pytest on PostgreSQL ($DATABASE_URL), Redis ($REDIS_URL)"
 mkdir -p artifacts
 .venv/bin/pytest -p no:cacheprovider "$@"
