@@ -175,14 +175,6 @@ class Domain(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean_fields(self, exclude=None):
-        if not exclude or "name" not in exclude:
-            try:
-                self.name = normalize_domain(self.name)
-            except DomainNameError as exc:
-                raise ValidationError({"name": str(exc)}) from None
-        super().clean_fields(exclude=exclude)
-
     def save(self, *args, **kwargs):
         # Every path (admin, import, shell) stores the canonical form.
         try:
@@ -190,6 +182,14 @@ class Domain(models.Model):
         except DomainNameError as exc:
             raise ValidationError({"name": str(exc)}) from None
         super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        if not exclude or "name" not in exclude:
+            try:
+                self.name = normalize_domain(self.name)
+            except DomainNameError as exc:
+                raise ValidationError({"name": str(exc)}) from None
+        super().clean_fields(exclude=exclude)
 
 
 class StatusChangeQuerySet(models.QuerySet):

@@ -32,4 +32,6 @@ def is_ops(user) -> bool:
 
 
 def is_rep(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active and REPS_GROUP in _group_names(user))
+    return bool(
+        getattr(user, "is_authenticated", False) and user.is_active and REPS_GROUP in _group_names(user)
+    )

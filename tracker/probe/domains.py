@@ -36,7 +36,9 @@ def _a_label(label: str, original: str) -> str:
         try:
             label = idna.encode(label, uts46=True).decode("ascii")
         except idna.IDNAError as exc:
-            raise DomainNameError(f"{original}: the label {label!r} is not a valid IDN label ({exc})") from None
+            raise DomainNameError(
+                f"{original}: the label {label!r} is not a valid IDN label ({exc})"
+            ) from None
     label = label.lower()
     if len(label) > MAX_LABEL_LENGTH:
         raise DomainNameError(

@@ -1,0 +1,183 @@
+"""Customer pages. Every view finds customers through customers.access; state changes go
+through model methods (Customer.update / change_status), never by setting fields here.
+"""
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from customers import exporter
+from customers.access import customers_visible_to, get_customer_for_user, ops_required
+from customers.filters import CustomerFilterSet
+from customers.forms import ChangeStatusForm, CustomerForm, ImportForm
+from customers.importer import COLUMNS, import_customers
+from customers.models import Customer, CustomerConflict, StatusTransitionError
+from customers.roles import is_ops
+from customers.tables import CustomerTable
+
+
+def home(request):
+    return redirect("customers:customer_list")
+
+
+class CustomerListView(SingleTableMixin, FilterView):
+    """Configured, not written: visible customers, filtered, as a table, paginated."""
+
+    model = Customer
+    table_class = CustomerTable
+    filterset_class = CustomerFilterSet
+    template_name = "customers/customer_list.html"
+    # The table paginates; ListView's own paginate_by would count the rows a second time.
+    table_pagination = {"per_page": 50}
+
+    def get_queryset(self):
+        return customers_visible_to(self.request.user, Customer.objects.for_list())
+
+    def get_filterset_kwargs(self, filterset_class):
+        kwargs = super().get_filterset_kwargs(filterset_class)
+        kwargs["request"] = self.request
+        return kwargs
+
+    def get_table_data(self):
+        # FilterView already applied the filters; don't let ListView evaluate the list a second time.
+        return self.object_list
+
+
+customer_list = CustomerListView.as_view()
+
+
+def _detail_context(request, customer, status_form=None, status_conflict=""):
+    return {
+        "customer": customer,
+        "domains": customer.domains.all(),
+        "history": customer.status_changes.select_related("changed_by"),
+        "status_form": status_form or ChangeStatusForm(customer=customer),
+        "status_conflict": status_conflict,
+    }
+
+
+def customer_detail(request, pk):
+    customer = get_customer_for_user(request.user, pk, Customer.objects.select_related("rep"))
+    return render(request, "customers/customer_detail.html", _detail_context(request, customer))
+
+
+@require_POST
+def customer_status(request, pk):
+    customer = get_customer_for_user(request.user, pk, Customer.objects.select_related("rep"))
+    form = ChangeStatusForm(request.POST, customer=customer)
+    if not form.is_valid():
+        return render(
+            request, "customers/customer_detail.html", _detail_context(request, customer, form), status=400
+        )
+    try:
+        customer.change_status(
+            form.cleaned_data["to_status"],
+            by=request.user,
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except CustomerConflict as conflict:
+        if conflict.current is None:
+            messages.error(request, "This customer was deleted meanwhile.")
+            return redirect("customers:customer_list")
+        current = conflict.current
+        # A fresh form for the current state, keeping the note they typed.
+        fresh = ChangeStatusForm(customer=current, initial={"note": form.cleaned_data["note"]})
+        message = (
+            f"Someone changed this customer while you were looking (status is now "
+            f"{current.status_choice.label}). Your change was not saved; check and submit again."
+        )
+        context = _detail_context(request, current, fresh, status_conflict=message)
+        return render(request, "customers/customer_detail.html", context, status=409)
+    except StatusTransitionError as exc:
+        form.add_error("to_status", str(exc))
+        return render(
+            request, "customers/customer_detail.html", _detail_context(request, customer, form), status=400
+        )
+    messages.success(request, f"Status changed to {customer.status_choice.label}.")
+    return redirect(customer)
+
+
+def _differences(form, current: Customer) -> list[dict]:
+    """For a conflict: the fields where the saved customer differs from what the user typed."""
+    rows = []
+    for name in form.changes():
+        mine = form.cleaned_data[name]
+        theirs = getattr(current, name)
+        if mine != theirs:
+            rows.append({"label": form.fields[name].label, "mine": mine, "saved": theirs})
+    return rows
+
+
+def customer_edit(request, pk):
+    customer = get_customer_for_user(request.user, pk, Customer.objects.select_related("rep"))
+    can_reassign = is_ops(request.user)
+    if request.method != "POST":
+        form = CustomerForm(instance=customer, can_reassign=can_reassign)
+        return render(request, "customers/customer_form.html", {"customer": customer, "form": form})
+
+    # The form validates against a copy, so `customer` keeps the values it was read with.
+    form = CustomerForm(
+        request.POST, instance=Customer.objects.get(pk=customer.pk), can_reassign=can_reassign
+    )
+    if form.is_valid():
+        try:
+            changed = customer.update(form.changes(), expected_version=form.cleaned_data["version"])
+        except CustomerConflict as conflict:
+            if conflict.current is None:
+                messages.error(request, "This customer was deleted meanwhile.")
+                return redirect("customers:customer_list")
+            differences = _differences(form, conflict.current)
+            # Keep their input; the next submit, made knowingly, applies it over the new version.
+            data = request.POST.copy()
+            data["version"] = str(conflict.current.version)
+            form = CustomerForm(data, instance=conflict.current, can_reassign=can_reassign)
+            form.is_valid()
+            form.add_error(
+                None,
+                "Someone else saved this customer after you opened this page. Your input is kept below; "
+                "compare it with the saved values, then save again to overwrite them.",
+            )
+            context = {"customer": conflict.current, "form": form, "differences": differences}
+            return render(request, "customers/customer_form.html", context, status=409)
+        if changed:
+            messages.success(request, "Customer saved.")
+        else:
+            messages.info(request, "Nothing changed.")
+        return redirect(customer)
+    return render(request, "customers/customer_form.html", {"customer": customer, "form": form}, status=400)
+
+
+@ops_required
+def import_page(request):
+    report = None
+    if request.method == "POST":
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            report = import_customers(
+                upload.read(), upload.name, by=request.user, dry_run=form.cleaned_data["dry_run"]
+            )
+            if report.applied:
+                messages.success(request, report.summary())
+    else:
+        form = ImportForm()
+    return render(request, "customers/import.html", {"form": form, "report": report, "columns": COLUMNS})
+
+
+def export(request):
+    """The visible customers, with the list's filters applied, as CSV or XLSX."""
+    fmt = request.GET.get("format", "csv")
+    if fmt not in exporter.CONTENT_TYPES:
+        fmt = "csv"
+    queryset = CustomerFilterSet(request.GET, queryset=customers_visible_to(request.user), request=request).qs
+    response = HttpResponse(
+        exporter.export_customers(queryset, fmt), content_type=exporter.CONTENT_TYPES[fmt]
+    )
+    filename = f"customers-{timezone.localdate().isoformat()}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

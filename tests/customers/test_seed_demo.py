@@ -1,0 +1,68 @@
+"""`manage.py seed_demo`: the documented demo, deterministic and idempotent."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate, get_user_model
+from django.core.management import call_command
+
+from customers.choices import MigrationStatus
+from customers.models import Customer, Domain, StatusChange
+from customers.roles import is_ops, is_rep
+from tracker.models import Campaign
+
+pytestmark = pytest.mark.django_db
+
+
+def seed() -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    return out.getvalue()
+
+
+def snapshot():
+    return (
+        get_user_model().objects.count(),
+        Customer.objects.count(),
+        Domain.objects.count(),
+        StatusChange.objects.count(),
+        Campaign.objects.count(),
+        list(
+            Customer.objects.order_by("account_id").values_list(
+                "account_id", "name", "status", "rep__username"
+            )[:20]
+        ),
+    )
+
+
+def test_it_creates_the_demo_and_is_idempotent():
+    output = seed()
+    assert "demo-password-1" in output and "rep1" in output
+
+    users = get_user_model().objects
+    assert sum(is_rep(user) for user in users.all()) == 5
+    assert is_ops(users.get(username="ops")) and users.get(username="admin").is_superuser
+    assert authenticate(username="rep3", password="demo-password-1") is not None
+
+    assert Customer.objects.count() == 300
+    assert 380 <= Domain.objects.count() <= 450
+    assert set(Customer.objects.values_list("status", flat=True)) == set(MigrationStatus.values)
+    assert all(name.endswith(".example") for name in Domain.objects.values_list("name", flat=True))
+    assert Domain.objects.filter(name__startswith="xn--").exists()
+    # every status was reached through the workflow, so the audit log explains it
+    migrated = Customer.objects.filter(status=MigrationStatus.MIGRATED).first()
+    assert list(migrated.status_changes.order_by("pk").values_list("to_status", flat=True)) == [
+        "contacted",
+        "scheduled",
+        "migrating",
+        "migrated",
+    ]
+
+    campaign = Campaign.objects.get()
+    assert campaign.to_contract()["end_date"] == "2022-09-30"
+    assert campaign.to_contract()["legacy"]["mx_hosts"] == ["*.po.2iij.net"]
+    assert campaign.customer_announcement_date is not None
+
+    before = snapshot()
+    assert "(0 new)" in seed()
+    assert snapshot() == before
