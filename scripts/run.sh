@@ -29,7 +29,7 @@ fi
 say "database: ${DATABASE_URL:-SQLite file db.sqlite3}"
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py collectstatic --noinput >/dev/null
-if [ "$(.venv/bin/python manage.py shell -c 'from customers.models import Customer; print(Customer.objects.exists())')" = "False" ]; then
+if [ "$(.venv/bin/python manage.py shell --no-imports -c 'from customers.models import Customer; print(Customer.objects.exists())' | tail -n 1)" = "False" ]; then
   say "empty database: seeding the demo"
   .venv/bin/python manage.py seed_demo
 else

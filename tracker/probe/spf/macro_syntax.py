@@ -6,6 +6,7 @@ by expansion, so both read a macro-string the same way.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -103,17 +104,34 @@ def _merge(pieces: list[_Piece]) -> tuple[Token, ...]:
     return tuple(tokens)
 
 
+_PLAIN_LITERAL = re.compile(r"[!-$&-~]*\Z")  # macro-literal only: no "%", no space
+
+
 def tokenize(text: str, *, explanation: bool = False, allow_space: bool = False) -> tuple[Token, ...]:
     """Split a macro-string into literals and macros, or raise SpfSyntaxError.
 
     `explanation` allows the c/r/t letters; `allow_space` the spaces of
     explanation text (explain-string = *( macro-string / SP )).
     """
+    if _PLAIN_LITERAL.match(text):
+        return (Literal(text),) if text else ()
     return _merge(list(_scan(text, explanation, allow_space)))
 
 
 def validate_domain_spec(text: str) -> tuple[Token, ...]:
-    """domain-spec = macro-string domain-end, domain-end = "." toplabel ["."] / macro-expand."""
+    """domain-spec = macro-string domain-end, domain-end = "." toplabel ["."] / macro-expand.
+
+    Cached: a sweep sees the same few thousand domain-specs over and over.
+    """
+    return _validate_cached(text) if len(text) <= 255 else _validate(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _validate_cached(text: str) -> tuple[Token, ...]:
+    return _validate(text)
+
+
+def _validate(text: str) -> tuple[Token, ...]:
     if not text:
         raise SpfSyntaxError("empty domain-spec")
     pieces = list(_scan(text, explanation=False, allow_space=False))

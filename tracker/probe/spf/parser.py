@@ -7,6 +7,7 @@ record (section 4.6), so `parse_record` either returns every term or raises
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -26,6 +27,8 @@ _QNUM = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
 _IP4_NETWORK = re.compile(rf"{_QNUM}\.{_QNUM}\.{_QNUM}\.{_QNUM}\Z")
 _CIDR = re.compile(r"(?:0|[1-9][0-9]{0,2})\Z")
 _VERSION = "v=spf1"
+MAX_MESSAGE_LENGTH = 300
+MAX_CACHED_LENGTH = 2048
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,19 @@ def is_spf_record(txt: str) -> bool:
 
 def parse_record(txt: str) -> SpfRecord:
     """Parse a whole record or raise SpfSyntaxError (section 4.6: all of it, not up to `all`)."""
+    # Records repeat across a sweep (every customer of a provider includes the same
+    # few): parse each once. Huge (hostile) texts are not kept, to bound memory.
+    if len(txt) <= MAX_CACHED_LENGTH:
+        return _parse_cached(txt)
+    return _parse(txt)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(txt: str) -> SpfRecord:
+    return _parse(txt)
+
+
+def _parse(txt: str) -> SpfRecord:
     if not is_spf_record(txt):
         raise SpfSyntaxError(f"not an SPF record: must start with {_VERSION!r} and a space")
     terms: list[Term] = []
@@ -101,7 +117,7 @@ def parse_record(txt: str) -> SpfRecord:
         term = parse_term(raw)
         if term.name in ("redirect", "exp") and term.kind == "modifier":
             if term.name in seen_modifiers:
-                raise SpfSyntaxError(f"{term.name}= appears more than once (term {raw!r})")
+                raise SpfSyntaxError(_bounded(f"{term.name}= appears more than once (term {raw!r})"))
             seen_modifiers.add(term.name)
         terms.append(term)
     return SpfRecord(text=txt, terms=tuple(terms))
@@ -110,16 +126,21 @@ def parse_record(txt: str) -> SpfRecord:
 def parse_term(raw: str) -> Term:
     """Parse one space-free term; errors name it."""
     if not all(" " < char <= "~" for char in raw):
-        raise SpfSyntaxError(f"term {raw!r} contains a control or non-ASCII character")
+        raise SpfSyntaxError(_bounded(f"term {raw!r} contains a control or non-ASCII character"))
     try:
         if _is_modifier(raw):
             return _parse_modifier(raw)
         return _parse_directive(raw)
     except SpfSyntaxError as exc:
         message = str(exc)
-        if repr(raw) in message:
-            raise
-        raise SpfSyntaxError(f"term {raw!r}: {message}") from None
+        if repr(raw) not in message:
+            message = f"term {raw!r}: {message}"
+        raise SpfSyntaxError(_bounded(message)) from None
+
+
+def _bounded(message: str) -> str:
+    """Record text is attacker-controlled: keep error messages (shown in reports) short."""
+    return message if len(message) <= MAX_MESSAGE_LENGTH else message[: MAX_MESSAGE_LENGTH - 3] + "..."
 
 
 def _is_modifier(raw: str) -> bool:
