@@ -1,0 +1,32 @@
+"""Bounds on the work one domain may cause, shared by the report-side modules.
+
+Everything read from DNS is attacker-controlled: a customer (or whoever holds
+their DNS) can publish 500 MX hosts or a 60 kB DMARC record. These caps keep a
+hostile domain from slowing a sweep; when one is hit the report says so and
+never claims `clean` for what was not looked at.
+"""
+
+from __future__ import annotations
+
+# Whole-domain wall-clock budget: MX, SPF tree and DMARC together (the SPF
+# engine has its own RFC 7208 term and void-lookup limits on top of this).
+DOMAIN_TIME_BUDGET_S = 30.0
+
+# MX hosts whose addresses are resolved (by preference); names beyond this are
+# still matched against the campaign's host patterns, which costs nothing.
+MAX_MX_HOSTS_RESOLVED = 16
+
+# Addresses kept per MX host in the report (a host may have hundreds of A records).
+MAX_ADDRESSES_PER_HOST = 32
+
+# DMARC: DMARCbis section 4.10 caps the DNS tree walk at 8 queries.
+DMARC_TREE_WALK_MAX_QUERIES = 8
+MAX_DMARC_RECORD_LENGTH = 2048
+MAX_DMARC_URIS = 16
+
+# DKIM selectors checked per domain (the campaign lists them; a typo'd list of
+# 1,000 selectors should not become 1,000 queries per customer).
+MAX_DKIM_SELECTORS = 8
+
+# Default number of domains probed at once by one event loop.
+DEFAULT_CONCURRENCY = 200

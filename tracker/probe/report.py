@@ -1,0 +1,312 @@
+"""The domain report (DESIGN.md, stable contract): verdict rules and the JSON form.
+
+The analyses (MX, SPF tree, DMARC, DKIM) say what they saw; this module alone
+decides what that means (`verdict`, `on_successor`) so the rules live in one
+place. `to_json()` emits exactly the contract's fields, plus a few extra keys
+(`mx.addresses`, `spf.warnings`, `dmarc.notes`, `dkim`, `checked_at`, ...):
+the contract forbids renaming or changing fields, not adding them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from tracker.probe.campaign import Campaign
+    from tracker.probe.dkim import DkimAnalysis
+    from tracker.probe.dmarc import DmarcAnalysis
+    from tracker.probe.mx import MxAnalysis
+    from tracker.probe.resolver import Answer
+    from tracker.probe.spf.tree import SpfAnalysis
+
+CLEAN, LEGACY, INCONCLUSIVE, UNREGISTERED = "clean", "legacy", "inconclusive", "unregistered"
+VERDICTS = (CLEAN, LEGACY, INCONCLUSIVE, UNREGISTERED)
+REFERENCE_KINDS = ("mx", "mx-address", "spf-include", "spf-redirect", "spf-ip")
+
+
+class ReferenceLike(Protocol):
+    kind: str
+    value: str
+    path: tuple[str, ...]
+
+
+def failure_reason(answer: Answer) -> str:
+    """`timeout`, `SERVFAIL`, `REFUSED`, or `error: <detail>` (DESIGN.md: errors say why)."""
+    if answer.outcome == "error":
+        return f"error: {answer.detail}" if answer.detail else "error"
+    return str(answer.outcome)
+
+
+@dataclass(frozen=True)
+class ReportError:
+    """One failed lookup (or engine trouble): the queried name, the record type, and why."""
+
+    name: str
+    type: str
+    error: str
+
+    @classmethod
+    def from_answer(cls, answer: Answer) -> ReportError:
+        return cls(answer.name, answer.rdtype, failure_reason(answer))
+
+    def to_json(self) -> dict[str, str]:
+        return {"name": self.name, "type": self.type, "error": self.error}
+
+
+@dataclass
+class DomainReport:
+    """Everything the engine learned about one domain; `to_json()` is the contract's object."""
+
+    domain: str
+    verdict: str
+    legacy_references: list[ReferenceLike] = field(default_factory=list)
+    on_successor: bool | None = None
+    mx: MxAnalysis | None = None
+    spf: SpfAnalysis | None = None
+    dmarc: DmarcAnalysis | None = None
+    dkim: DkimAnalysis | None = None
+    errors: list[ReportError] = field(default_factory=list)
+    checked_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON-ready dict (one line of `probe --json`)."""
+        return {
+            "domain": self.domain,
+            "verdict": self.verdict,
+            "legacy_references": [
+                {"kind": ref.kind, "value": ref.value, "path": list(ref.path)}
+                for ref in self.legacy_references
+            ],
+            "on_successor": self.on_successor,
+            "mx": _mx_json(self.mx, self.errors),
+            "spf": _spf_json(self.spf, self.errors),
+            "dmarc": _dmarc_json(self.dmarc, self.errors),
+            "errors": [error.to_json() for error in self.errors],
+            "dkim": self.dkim.to_json() if self.dkim is not None else None,
+            "checked_at": self.checked_at.isoformat(timespec="seconds"),
+        }
+
+    def to_json_line(self) -> str:
+        return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+
+def _missing(errors: list[ReportError], part: str) -> str:
+    """Why a part has no analysis (it raised or ran out of time): the engine's error for it."""
+    for error in errors:
+        if error.type == part:  # the engine names the part that raised or timed out
+            return error.error
+    return "not checked"
+
+
+def _mx_json(mx: MxAnalysis | None, errors: list[ReportError]) -> dict[str, Any]:
+    if mx is None:
+        return {"hosts": [], "error": _missing(errors, "mx"), "addresses": {}, "null_mx": False, "notes": []}
+    return {
+        "hosts": list(mx.hosts),
+        "error": mx.error,
+        "addresses": {host: list(addresses) for host, addresses in mx.addresses.items()},
+        "null_mx": mx.null_mx,
+        "notes": list(mx.notes),
+    }
+
+
+def _spf_json(spf: SpfAnalysis | None, errors: list[ReportError]) -> dict[str, Any]:
+    if spf is None:
+        return {
+            "record": None,
+            "dns_lookups": None,
+            "void_lookups": None,
+            "breaks_on_legacy_removal": None,
+            "authorizes_successor": None,
+            "authorizes_legacy": None,
+            "suggested_record": None,
+            "error": _missing(errors, "spf"),
+            "suggested_for": None,
+            "warnings": [],
+            "records": {},
+        }
+    return {
+        "record": spf.record,
+        "dns_lookups": spf.dns_lookups,
+        "void_lookups": spf.void_lookups,
+        "breaks_on_legacy_removal": spf.breaks_on_legacy_removal,
+        "authorizes_successor": spf.authorizes_successor,
+        "authorizes_legacy": spf.authorizes_legacy,
+        "suggested_record": spf.suggested_record,
+        "error": spf.error,
+        "suggested_for": spf.suggested_for,
+        "warnings": list(spf.warnings),
+        "records": {domain: list(records) for domain, records in spf.records.items()},
+    }
+
+
+def _dmarc_json(dmarc: DmarcAnalysis | None, errors: list[ReportError]) -> dict[str, Any]:
+    if dmarc is None:
+        return {
+            "record": None,
+            "policy_domain": None,
+            "policy": None,
+            "deprecated_tags": [],
+            "error": _missing(errors, "dmarc"),
+            "organizational_domain": None,
+            "warnings": [],
+            "notes": [],
+            "dmarcbis": None,
+        }
+    return {
+        "record": dmarc.record,
+        "policy_domain": dmarc.policy_domain,
+        "policy": dmarc.policy,
+        "deprecated_tags": list(dmarc.deprecated_tags),
+        "error": dmarc.error,
+        "organizational_domain": dmarc.organizational_domain,
+        "warnings": list(dmarc.warnings),
+        "notes": list(dmarc.notes),
+        "dmarcbis": _dmarcbis_json(dmarc),
+    }
+
+
+def _dmarcbis_json(dmarc: DmarcAnalysis) -> dict[str, Any] | None:
+    """What the DMARCbis tree walk found, beside the RFC 7489 result the contract fields show."""
+    bis = dmarc.dmarcbis
+    if bis is None:
+        return None
+    return {
+        "record": bis.record,
+        "policy_domain": bis.policy_domain,
+        "organizational_domain": bis.organizational_domain,
+        "error": bis.error,
+    }
+
+
+# -- verdict rules -------------------------------------------------------------------------------
+
+
+@dataclass
+class Evidence:
+    """The analyses of one domain plus what the engine itself noticed, before judging."""
+
+    domain: str
+    campaign: Campaign
+    mx: MxAnalysis | None = None
+    spf: SpfAnalysis | None = None
+    dmarc: DmarcAnalysis | None = None
+    dkim: DkimAnalysis | None = None
+    apex_txt: Answer | None = None  # the domain's own TXT answer (shared with SPF via the cache)
+    engine_errors: list[ReportError] = field(default_factory=list)  # a part that raised or timed out
+
+
+def collect_errors(evidence: Evidence) -> list[ReportError]:
+    """Every failed lookup once, MX first, then SPF, DMARC, then the engine's own trouble."""
+    errors: list[ReportError] = []
+    if evidence.mx is not None:
+        errors.extend(ReportError.from_answer(answer) for answer in evidence.mx.failures)
+    if evidence.spf is not None:
+        errors.extend(ReportError(f.name, f.rdtype, f.reason) for f in evidence.spf.failures)
+    elif evidence.apex_txt is not None and evidence.apex_txt.failed:
+        errors.append(ReportError.from_answer(evidence.apex_txt))
+    if evidence.dmarc is not None:
+        errors.extend(ReportError.from_answer(answer) for answer in evidence.dmarc.failures)
+    errors.extend(evidence.engine_errors)
+    unique: dict[tuple[str, str, str], ReportError] = {}
+    for error in errors:
+        unique.setdefault((error.name, error.type, error.error), error)
+    return list(unique.values())
+
+
+def domain_missing(evidence: Evidence) -> bool:
+    """The domain is NXDOMAIN: some apex query said so and none said it exists.
+
+    The MX and TXT queries at the apex are asked anyway, so this costs no extra
+    question; a server that contradicts itself is taken to mean "exists".
+    """
+    said_missing = said_present = False
+    if evidence.mx is not None and evidence.mx.answered:
+        said_missing |= evidence.mx.domain_missing
+        said_present |= not evidence.mx.domain_missing
+    if evidence.apex_txt is not None and not evidence.apex_txt.failed:
+        said_missing |= evidence.apex_txt.outcome == "NXDOMAIN"
+        said_present |= evidence.apex_txt.outcome != "NXDOMAIN"
+    return said_missing and not said_present
+
+
+def references(evidence: Evidence) -> list[ReferenceLike]:
+    found: list[ReferenceLike] = []
+    if evidence.mx is not None:
+        found.extend(evidence.mx.references)
+    if evidence.spf is not None:
+        found.extend(evidence.spf.references)
+    return found
+
+
+def everything_answered(evidence: Evidence, errors: list[ReportError]) -> bool:
+    """No failed lookup anywhere and both reference-bearing parts ran to completion."""
+    return (
+        not errors
+        and evidence.mx is not None
+        and evidence.mx.complete
+        and evidence.spf is not None
+        and evidence.spf.complete
+    )
+
+
+def verdict(evidence: Evidence, errors: list[ReportError]) -> str:
+    """DESIGN.md: a reference is a fact; never `clean` when a lookup failed."""
+    if references(evidence):
+        return LEGACY
+    if domain_missing(evidence):
+        return UNREGISTERED
+    if everything_answered(evidence, errors):
+        return CLEAN
+    return INCONCLUSIVE
+
+
+def _spf_authorizes_successor(evidence: Evidence) -> bool | None:
+    spf, campaign = evidence.spf, evidence.campaign
+    if spf is None:
+        return None
+    if spf.record is None:
+        top_failed = (evidence.apex_txt is not None and evidence.apex_txt.failed) or any(
+            f.name == evidence.domain and f.rdtype == "TXT" for f in spf.failures
+        )
+        return None if top_failed else False  # no SPF at all: not on the successor
+    if spf.authorizes_successor is not None:
+        return spf.authorizes_successor
+    if not campaign.successor.outbound_ips:
+        # No addresses to test: the tree reaching a successor SPF domain is the evidence.
+        if any(campaign.successor.matches_spf_domain(name) for name in spf.records):
+            return True
+        return False if spf.complete else None
+    return None
+
+
+def on_successor(evidence: Evidence) -> bool | None:
+    """False as soon as one part is known false; True when both are; None otherwise."""
+    mx_part = evidence.mx.all_successor if evidence.mx is not None else None
+    spf_part = _spf_authorizes_successor(evidence)
+    if mx_part is False or spf_part is False:
+        return False
+    if mx_part is True and spf_part is True:
+        return True
+    return None
+
+
+def build_report(evidence: Evidence) -> DomainReport:
+    """Judge the evidence: the one place where verdict and on_successor are decided."""
+    errors = collect_errors(evidence)
+    if evidence.dmarc is not None and domain_missing(evidence):
+        evidence.dmarc.apply_domain_missing()
+    return DomainReport(
+        domain=evidence.domain,
+        verdict=verdict(evidence, errors),
+        legacy_references=references(evidence),
+        on_successor=on_successor(evidence),
+        mx=evidence.mx,
+        spf=evidence.spf,
+        dmarc=evidence.dmarc,
+        dkim=evidence.dkim,
+        errors=errors,
+    )
