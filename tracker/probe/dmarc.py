@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from tracker.probe.domains import registrable_domain
 from tracker.probe.limits import DMARC_TREE_WALK_MAX_QUERIES, MAX_DMARC_RECORD_LENGTH, MAX_DMARC_URIS
 from tracker.probe.report import failure_reason
-from tracker.probe.spf.tree import registrable_domain  # shared: parsing the PSL costs ~0.8 s
 
 if TYPE_CHECKING:
     from tracker.probe.resolver import Answer, Resolver

@@ -6,6 +6,7 @@ Names are stored and probed as lower-case A-labels without a trailing dot, so
 
 from __future__ import annotations
 
+import functools
 import re
 
 import idna
@@ -18,7 +19,17 @@ MAX_LABEL_LENGTH = 63
 # labels such as `_spf` or `_dmarc`, never in a registrable domain.
 _ASCII_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$")
 
-_psl = PublicSuffixList()
+
+
+@functools.cache
+def _public_suffixes() -> PublicSuffixList:
+    """The list publicsuffixlist ships (offline); parsed once per process, on first use (~0.8 s)."""
+    return PublicSuffixList()
+
+
+def registrable_domain(name: str) -> str:
+    """The organizational (registrable) domain of `name`, or `name` itself when it is a suffix."""
+    return _public_suffixes().privatesuffix(name) or name
 
 
 class DomainNameError(ValueError):
@@ -89,7 +100,7 @@ def normalize_domain(name: str) -> str:
         raise DomainNameError(
             f"{_shown(result)} is {len(result)} characters long; a domain name has at most {MAX_NAME_LENGTH}"
         )
-    registrable = _psl.privatesuffix(result)
+    registrable = _public_suffixes().privatesuffix(result)
     if registrable is None:
         raise DomainNameError(f"{result!r} is a public suffix, not a customer's domain")
     if "_" in registrable:

@@ -10,12 +10,10 @@ resolver, whose cache keeps every record fetched once.
 from __future__ import annotations
 
 import asyncio
-import functools
 from dataclasses import dataclass, field
 
-from publicsuffixlist import PublicSuffixList
-
 from ..campaign import Campaign, Service
+from ..domains import registrable_domain
 from ..resolver import Answer, Outcome, Resolver
 from .check_host import MAX_DNS_TERMS, MAX_VOID_LOOKUPS, check_host
 from .evaluation import worst_case
@@ -75,15 +73,6 @@ def failure_reason(answer: Answer) -> str:
     if answer.outcome in (Outcome.TIMEOUT, Outcome.SERVFAIL, Outcome.REFUSED):
         return str(answer.outcome)
     return f"error: {answer.detail or answer.outcome}"
-
-
-@functools.cache
-def _public_suffixes() -> PublicSuffixList:
-    return PublicSuffixList()
-
-
-def registrable_domain(name: str) -> str:
-    return _public_suffixes().privatesuffix(name) or name
 
 
 # -- references ---------------------------------------------------------------------------------
