@@ -10,6 +10,13 @@ and latency are injected per name so every failure path can be exercised.
         server.set_fault("broken.example", "servfail")
         ...  # point a resolver at server.address
         assert server.count("example.com", "TXT") == 1
+
+Records: {name: {TYPE: values}}; a single value may stand for a one-item list.
+A, AAAA, CNAME, PTR, NS take text; MX takes (preference, host) or "10 host";
+each TXT/SPF value is one RR: a str (cut in 255-byte strings) or a tuple or list
+of character-strings. Names are case-insensitive; a name with no records but
+names below it exists (NODATA). No wildcards, no SOA in negative answers.
+Faults (FAULTS below) apply per name, or per name and type.
 """
 
 from __future__ import annotations
@@ -73,7 +80,7 @@ def _txt_strings(value: Any) -> list[bytes]:
         data = part.encode() if isinstance(part, str) else bytes(part)
         if len(parts) > 1 and len(data) > 255:
             raise ValueError(f"TXT character-string over 255 bytes: {data[:40]!r}...")
-        strings.extend(data[i : i + 255] for i in range(0, len(data), 255)) if data else strings.append(b"")
+        strings.extend([data[i : i + 255] for i in range(0, len(data), 255)] or [b""])
     return strings
 
 
@@ -92,7 +99,7 @@ def _compile(records: Records) -> dict[dns.name.Name, dict[int, dns.rrset.RRset]
     """Turn the test's plain dict into RRsets once, so answering is cheap and typos fail early."""
     zone: dict[dns.name.Name, dict[int, dns.rrset.RRset]] = {}
     for raw_name, by_type in records.items():
-        name = dns.name.from_text(_normalize(raw_name) or ".")
+        name = dns.name.from_text(_normalize(raw_name) or ".", idna_codec=dns.name.IDNA_2008_Practical)
         rrsets = zone.setdefault(name, {})
         for type_text, values in by_type.items():
             rdtype = dns.rdatatype.from_text(type_text.upper())
@@ -119,6 +126,22 @@ def _empty_non_terminals(zone: Mapping[dns.name.Name, Any]) -> set[dns.name.Name
             parent = parent.parent()
             names.add(parent)
     return names - set(zone)
+
+
+def has_ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
+            probe.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def needs_ipv6_loopback(test):
+    """Skip a test on machines without ::1 (some containers)."""
+    import pytest
+
+    return pytest.mark.skipif(not has_ipv6_loopback(), reason="no IPv6 loopback")(test)
 
 
 class TestDNSServer:
@@ -292,7 +315,7 @@ class TestDNSServer:
         if fault == "timeout":
             return None
         if fault == "garbage":
-            return wire[:2] + b"\x81\x80garbage"
+            return wire[:2] + b"\x81\x80\x00\x01\x00\x01\x00\x00\x00\x00\xffgarbage"  # header, then nonsense
         response = dns.message.make_response(query)
         response.flags |= dns.flags.AA
         if fault in ("servfail", "refused", "formerr"):

@@ -1,0 +1,4 @@
+"""Project-wide pytest fixtures."""
+
+from tests.conftest_cast import *  # noqa: F401,F403
+from tests.conftest_dns import dns_server, dns_server_session, resolver  # noqa: F401

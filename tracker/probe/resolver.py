@@ -1,0 +1,675 @@
+"""An asyncio stub resolver built for sweeps: fast, bounded, and honest about failures.
+
+Why not dns.asyncresolver: a sweep asks hundreds of thousands of questions, and
+dnspython's resolver costs a Resolver, a socket and a full message parse per
+query. Here queries are built once and sent over a few shared UDP sockets,
+answers are read straight from the bytes (dnswire.py) and matched back by
+(id, source address, question), so a stray or spoofed datagram is ignored
+instead of being believed. TCP is used only on truncation.
+
+Every failure is kept apart (DESIGN.md: a timeout is never NXDOMAIN), and
+everything read from DNS is bounded, because it is attacker-controlled text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import ipaddress
+import random
+import secrets
+import socket
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import dns.exception
+import dns.name
+import dns.resolver
+
+from tracker.probe import dnswire
+from tracker.probe.dnswire import RR, Response, WireError
+
+__all__ = ["Answer", "Nameserver", "Outcome", "Resolver", "normalize_query_name", "parse_nameserver"]
+
+
+class Outcome(StrEnum):
+    NOERROR = "NOERROR"  # records of the asked type are present
+    NODATA = "NODATA"  # name exists, no records of that type
+    NXDOMAIN = "NXDOMAIN"
+    SERVFAIL = "SERVFAIL"
+    REFUSED = "REFUSED"
+    TIMEOUT = "timeout"
+    ERROR = "error"  # FORMERR, malformed answer, too large, network error
+
+
+_FAILED = frozenset({Outcome.SERVFAIL, Outcome.REFUSED, Outcome.TIMEOUT, Outcome.ERROR})
+_VOID = frozenset({Outcome.NXDOMAIN, Outcome.NODATA})
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What one question got. `records` depend on rdtype: see docs/probe-interfaces.md."""
+
+    name: str  # the queried name: lower case A-label, no trailing dot
+    rdtype: str
+    outcome: Outcome
+    records: tuple = ()
+    detail: str = ""
+
+    @property
+    def failed(self) -> bool:
+        """No answer came: a legacy reference may hide here, so nothing can be concluded."""
+        return self.outcome in _FAILED
+
+    @property
+    def void(self) -> bool:
+        """An answer that says "nothing" (counts as a void lookup in SPF)."""
+        return self.outcome in _VOID
+
+
+SUPPORTED_TYPES: dict[str, int] = {
+    "A": dnswire.TYPE_A,
+    "AAAA": dnswire.TYPE_AAAA,
+    "CNAME": dnswire.TYPE_CNAME,
+    "MX": dnswire.TYPE_MX,
+    "NS": dnswire.TYPE_NS,
+    "PTR": dnswire.TYPE_PTR,
+    "SPF": dnswire.TYPE_SPF,
+    "TXT": dnswire.TYPE_TXT,
+}
+
+MAX_RECORDS = 100  # per answer; a hostile zone could serve thousands
+MAX_TXT_BYTES = 64 * 1024  # total TXT text kept per answer
+MAX_CNAME_HOPS = 10
+EDNS_PAYLOAD = 1232  # the DNS flag day 2020 size: avoids IP fragmentation
+UDP_SOCKETS_PER_FAMILY = 4
+_CACHE_LIMIT = 500_000  # answers kept per Resolver; the oldest are dropped beyond
+_BACKOFF_BASE = 0.05
+_BACKOFF_MAX = 1.0
+_RCODE_OUTCOMES = {dnswire.RCODE_SERVFAIL: Outcome.SERVFAIL, dnswire.RCODE_REFUSED: Outcome.REFUSED}
+
+
+# -- names and nameservers --------------------------------------------------------------------
+
+
+def normalize_query_name(name: str) -> tuple[str, bytes]:
+    """The lower-case A-label text and the wire-format name to send, or ValueError.
+
+    ASCII names are taken literally (SPF macros may expand to odd characters,
+    which DNS allows); non-ASCII names go through IDNA 2008 (UTS 46 mapping).
+    """
+    text = name[:-1] if name.endswith(".") else name
+    if not text:
+        raise ValueError("empty name")
+    if not text.isascii():
+        try:
+            text = dns.name.from_unicode(text, idna_codec=dns.name.IDNA_2008_Practical).to_text(True)
+        except (dns.exception.DNSException, UnicodeError, ValueError) as exc:
+            raise ValueError(f"not a valid international name: {exc}") from None
+    text = text.lower()
+    if len(text) > 253:
+        raise ValueError(f"name longer than 253 characters ({len(text)})")
+    labels = text.encode("ascii").split(b".")
+    for label in labels:
+        if not label:
+            raise ValueError("empty label")
+        if len(label) > 63:
+            raise ValueError(f"label longer than 63 characters ({len(label)})")
+    return text, dnswire.name_to_wire(labels)
+
+
+@dataclass(frozen=True, slots=True)
+class Nameserver:
+    host: str  # IP literal or host name
+    port: int = 53
+
+
+def parse_nameserver(text: str) -> Nameserver:
+    """ "host", "host:port", "[v6]", "[v6]:port" or a bare IPv6 address."""
+    text = text.strip()
+    if not text:
+        raise ValueError("empty nameserver")
+    if text.startswith("["):
+        host, sep, rest = text[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise ValueError(f"bad nameserver {text!r}: expected [v6]:port")
+        port = rest[1:] or "53"
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    else:
+        host, port = text, "53"  # name, IPv4 or bare IPv6
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"bad port in nameserver {text!r}")
+    return Nameserver(host, int(port))
+
+
+def system_nameservers() -> list[Nameserver]:
+    """The nameservers of /etc/resolv.conf, as dnspython reads them."""
+    try:
+        system = dns.resolver.Resolver(configure=True)
+    except dns.resolver.NoResolverConfiguration as exc:
+        raise ValueError(f"no nameservers given and none configured: {exc}") from None
+    return [Nameserver(str(address), system.port) for address in system.nameservers]
+
+
+# -- UDP transport ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Pending:
+    future: asyncio.Future
+    address: tuple[str, int]
+    qname: bytes  # wire form, lower case
+    qtype: int
+    malformed: str = ""  # a reply that passed the id and address checks but did not parse
+
+
+def _matches(response: Response, qname: bytes, qtype: int) -> bool:
+    return (
+        bool(response.flags & dnswire.FLAG_QR)
+        and response.qtype == qtype
+        and response.qclass == dnswire.CLASS_IN
+        and response.qname == qname
+    )
+
+
+_TRUNCATED = object()  # a TC reply too cut off to parse: ask again over TCP
+
+
+class _UdpSocket(asyncio.DatagramProtocol):
+    """One shared, unconnected UDP socket; replies are matched to pending queries by id."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.DatagramTransport | None = None
+        self.pending: dict[int, _Pending] = {}
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def free_id(self) -> int:
+        while True:
+            query_id = secrets.randbits(16)
+            if query_id not in self.pending:
+                return query_id
+
+    def datagram_received(self, data: bytes, addr: tuple) -> None:
+        if len(data) < 12:
+            return
+        pending = self.pending.get((data[0] << 8) | data[1])
+        if pending is None or pending.future.done() or (addr[0], addr[1]) != pending.address:
+            return  # late, stray or spoofed
+        try:
+            response = dnswire.parse_response(data)
+        except WireError as exc:
+            if (data[2] << 8) & dnswire.FLAG_TC:
+                pending.future.set_result(_TRUNCATED)
+            else:
+                pending.malformed = f"malformed response: {exc}"  # keep waiting: it may be forged
+            return
+        if _matches(response, pending.qname, pending.qtype):
+            pending.future.set_result(response)
+
+    def error_received(self, exc: Exception) -> None:
+        pass  # ICMP errors on an unconnected socket cannot be tied to one query: let it time out
+
+
+class _Limiter:
+    """At most `limit` exchanges in flight, waiters served first come first served.
+
+    Not asyncio.Semaphore: in Python 3.11 its acquire() scans every waiter, so a
+    sweep that queues 20,000 questions at once spends its time in that scan.
+    """
+
+    def __init__(self, limit: int):
+        self.free = limit
+        self.waiters: collections.deque[asyncio.Future] = collections.deque()
+
+    async def __aenter__(self) -> None:
+        if self.free > 0 and not self.waiters:
+            self.free -= 1
+            return
+        slot = asyncio.get_running_loop().create_future()
+        self.waiters.append(slot)
+        try:
+            await slot
+        except asyncio.CancelledError:
+            if slot.done() and not slot.cancelled():
+                self._release()  # handed a slot just as we were cancelled: pass it on
+            raise
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._release()
+
+    def _release(self) -> None:
+        while self.waiters:
+            slot = self.waiters.popleft()
+            if not slot.done():
+                slot.set_result(None)  # the slot goes straight to the next waiter
+                return
+        self.free += 1
+
+
+# -- the resolver --------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Attempt:
+    """What one exchange gave: a response, a request to retry over TCP, or a failure and why."""
+
+    response: Response | None = None
+    truncated: bool = False
+    outcome: Outcome | None = None
+    detail: str = ""
+
+
+@dataclass
+class _LoopState:
+    """Everything tied to one event loop (sockets, limiter, in-flight queries)."""
+
+    loop: asyncio.AbstractEventLoop
+    limiter: _Limiter
+    ready: asyncio.Future | None = None  # the set-up task
+    setup_error: str = ""
+    closed: bool = False
+    closer: object = None  # an async generator that closes the sockets at loop shutdown
+    addresses: list[tuple[int, tuple[str, int]]] = field(default_factory=list)  # (family, (ip, port))
+    sockets: dict[int, list[_UdpSocket]] = field(default_factory=dict)
+    raw_sockets: list[socket.socket] = field(default_factory=list)
+    inflight: dict[tuple[str, int], asyncio.Future] = field(default_factory=dict)
+    waiting: collections.Counter[tuple[str, int]] = field(default_factory=collections.Counter)  # per inflight
+    next_socket: int = 0
+
+
+class Resolver:
+    """Ask nameservers questions; every outcome comes back as an Answer, never an exception."""
+
+    def __init__(
+        self,
+        nameservers: Sequence[str] | str = (),
+        timeout: float = 2.0,
+        attempts: int = 3,
+        concurrency: int = 200,
+        cache: bool = True,
+        *,
+        max_records: int = MAX_RECORDS,
+        max_txt_bytes: int = MAX_TXT_BYTES,
+    ):
+        if isinstance(nameservers, str):
+            nameservers = [part for part in nameservers.split(",") if part.strip()]
+        self.nameservers = [parse_nameserver(ns) for ns in nameservers] or system_nameservers()
+        if timeout <= 0 or attempts < 1 or concurrency < 1:
+            raise ValueError("timeout, attempts and concurrency must be positive")
+        self.timeout = timeout
+        self.attempts = attempts
+        self.concurrency = concurrency
+        self.cache_enabled = cache
+        self.max_records = max_records
+        self.max_txt_bytes = max_txt_bytes
+        self.queries_sent = 0  # wire queries actually sent (UDP and TCP), after the cache
+        self.cache_hits = 0
+        self._answers: dict[tuple[str, int], Answer] = {}
+        self._state: _LoopState | None = None
+
+    # -- public ----------------------------------------------------------------------------------
+
+    async def query(self, name: str, rdtype: str) -> Answer:
+        """Ask for name/rdtype (cached per instance; concurrent identical questions share one query)."""
+        rdtype = rdtype.upper()
+        qtype = SUPPORTED_TYPES.get(rdtype)
+        if qtype is None:
+            raise ValueError(f"unsupported record type {rdtype!r}")
+        try:
+            text, qname = normalize_query_name(name)
+        except ValueError as exc:
+            return Answer(name.lower()[:300], rdtype, Outcome.ERROR, detail=f"invalid name: {exc}")
+        if not self.cache_enabled:
+            return await self._resolve(text, qname, rdtype, qtype)
+
+        key = (text, qtype)
+        cached = self._answers.get(key)
+        if cached is not None:
+            self.cache_hits += 1
+            return cached
+        state = await self._loop_state()
+        shared = state.inflight.get(key)
+        if shared is not None:
+            self.cache_hits += 1
+            state.waiting[key] += 1
+            try:
+                # shield: a waiter being cancelled must not cancel the answer others wait for
+                return await asyncio.shield(shared)
+            finally:
+                state.waiting[key] -= 1
+                if not state.waiting[key]:
+                    del state.waiting[key]
+
+        # The first asker resolves in its own task (no extra task per query: that is
+        # a fifth of the cost); the others wait on `shared`.
+        shared = state.inflight[key] = state.loop.create_future()
+        try:
+            answer = await self._resolve(text, qname, rdtype, qtype)
+        except asyncio.CancelledError:
+            self._hand_over(state, key, shared, (text, qname, rdtype, qtype))
+            raise
+        except BaseException:
+            state.inflight.pop(key, None)
+            shared.cancel()
+            raise
+        self._settle(state, key, shared, answer)
+        return answer
+
+    async def close(self) -> None:
+        """Close the sockets; safe to call twice, and from another event loop than the one used."""
+        self._close_state()
+
+    async def __aenter__(self) -> Resolver:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # -- cache -----------------------------------------------------------------------------------
+
+    def _settle(
+        self, state: _LoopState, key: tuple[str, int], shared: asyncio.Future, answer: Answer
+    ) -> None:
+        """Give the answer to the waiters and keep it; forget failures so that a later question retries."""
+        if state.inflight.get(key) is shared:
+            del state.inflight[key]
+        if not shared.done():
+            shared.set_result(answer)
+        if answer.failed:
+            return
+        if len(self._answers) >= _CACHE_LIMIT:
+            self._answers.pop(next(iter(self._answers)))
+        self._answers[key] = answer
+
+    def _hand_over(
+        self, state: _LoopState, key: tuple[str, int], shared: asyncio.Future, question: tuple
+    ) -> None:
+        """The first asker was cancelled: finish its question in a task for whoever else waits."""
+        if state.closed or not state.waiting.get(key):
+            state.inflight.pop(key, None)
+            shared.cancel()
+            return
+        task = state.loop.create_task(self._resolve(*question))
+
+        def finished(done: asyncio.Task) -> None:
+            if done.cancelled() or done.exception() is not None:
+                state.inflight.pop(key, None)
+                shared.cancel()
+            else:
+                self._settle(state, key, shared, done.result())
+
+        task.add_done_callback(finished)
+
+    # -- one question, all attempts --------------------------------------------------------------
+
+    async def _resolve(self, text: str, qname: bytes, rdtype: str, qtype: int) -> Answer:
+        state = await self._loop_state()
+        if state.setup_error:
+            return Answer(text, rdtype, Outcome.ERROR, detail=state.setup_error)
+        body = dnswire.build_query_body(qname, qtype, EDNS_PAYLOAD)
+        failures: list[_Attempt] = []
+        first = random.randrange(len(state.addresses))
+        for attempt in range(self.attempts):
+            family, address = state.addresses[(first + attempt) % len(state.addresses)]
+            async with state.limiter:
+                result = await self._udp_exchange(state, family, address, body, qname, qtype)
+                if result.truncated:
+                    result = await self._tcp_exchange(address, body, qname, qtype)
+            if result.response is not None:
+                rcode = result.response.rcode
+                if rcode in (dnswire.RCODE_NOERROR, dnswire.RCODE_NXDOMAIN):
+                    return self._classify(text, qname, rdtype, qtype, result.response)
+                outcome = _RCODE_OUTCOMES.get(rcode, Outcome.ERROR)
+                result = _Attempt(outcome=outcome, detail=dnswire.RCODE_NAMES.get(rcode, f"rcode {rcode}"))
+            failures.append(result)
+            if attempt + 1 == self.attempts:
+                break
+            if result.outcome in (Outcome.REFUSED, Outcome.ERROR) and attempt + 1 >= len(state.addresses):
+                break  # every server asked once: the same question would get the same refusal
+            if result.outcome != Outcome.TIMEOUT:  # a timeout has already waited
+                delay = min(_BACKOFF_MAX, _BACKOFF_BASE * 2**attempt)
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+        return _failure(text, rdtype, failures)
+
+    # -- exchanges -------------------------------------------------------------------------------
+
+    async def _udp_exchange(
+        self, state: _LoopState, family: int, address: tuple[str, int], body: bytes, qname: bytes, qtype: int
+    ) -> _Attempt:
+        pool = state.sockets[family]
+        state.next_socket += 1
+        udp = pool[state.next_socket % len(pool)]
+        query_id = udp.free_id()
+        future = state.loop.create_future()
+        pending = _Pending(future, address, qname, qtype)
+        udp.pending[query_id] = pending
+        expiry = state.loop.call_later(self.timeout, _expire, future)
+        try:
+            udp.transport.sendto(struct.pack("!H", query_id) + body, address)
+            self.queries_sent += 1
+            reply = await future
+        except OSError as exc:
+            return _Attempt(outcome=Outcome.ERROR, detail=f"network error: {exc}")
+        finally:
+            expiry.cancel()
+            udp.pending.pop(query_id, None)
+        if reply is None:
+            if pending.malformed:
+                return _Attempt(outcome=Outcome.ERROR, detail=pending.malformed)
+            return _Attempt(
+                outcome=Outcome.TIMEOUT, detail=f"no answer from {_show(address)} in {self.timeout:g}s"
+            )
+        if reply is _TRUNCATED or reply.truncated:
+            return _Attempt(truncated=True)
+        return _Attempt(response=reply)
+
+    async def _tcp_exchange(
+        self, address: tuple[str, int], body: bytes, qname: bytes, qtype: int
+    ) -> _Attempt:
+        """Ask again over TCP (after a truncated UDP reply): one connection per question."""
+        query_id = secrets.randbits(16)
+        writer = None
+        try:
+            async with asyncio.timeout(self.timeout):
+                reader, writer = await asyncio.open_connection(address[0], address[1])
+                writer.write(struct.pack("!HH", len(body) + 2, query_id) + body)
+                self.queries_sent += 1
+                (length,) = struct.unpack("!H", await reader.readexactly(2))
+                data = await reader.readexactly(length)
+        except TimeoutError:
+            return _Attempt(outcome=Outcome.TIMEOUT, detail=f"no answer over TCP from {_show(address)}")
+        except (OSError, asyncio.IncompleteReadError) as exc:
+            return _Attempt(outcome=Outcome.ERROR, detail=f"TCP error with {_show(address)}: {exc!r}")
+        finally:
+            if writer is not None:
+                writer.close()
+        try:
+            response = dnswire.parse_response(data)
+        except WireError as exc:
+            return _Attempt(outcome=Outcome.ERROR, detail=f"malformed TCP response: {exc}")
+        if response.id != query_id or not _matches(response, qname, qtype):
+            return _Attempt(outcome=Outcome.ERROR, detail="TCP response does not match the question")
+        if response.truncated:
+            return _Attempt(outcome=Outcome.ERROR, detail="truncated over TCP")
+        return _Attempt(response=response)
+
+    # -- turning a response into an Answer -----------------------------------------------------
+
+    def _classify(self, text: str, qname: bytes, rdtype: str, qtype: int, response: Response) -> Answer:
+        if response.rcode == dnswire.RCODE_NXDOMAIN:
+            return Answer(text, rdtype, Outcome.NXDOMAIN)
+        try:
+            found = _follow_chain(response, qname, qtype)
+            if found is None:
+                if _is_referral(response):
+                    return Answer(
+                        text, rdtype, Outcome.ERROR, detail="referral: the nameserver does not recurse"
+                    )
+                return Answer(text, rdtype, Outcome.NODATA)
+            return self._records(text, rdtype, qtype, response, found)
+        except WireError as exc:
+            return Answer(text, rdtype, Outcome.ERROR, detail=f"malformed response: {exc}")
+
+    def _records(self, text: str, rdtype: str, qtype: int, response: Response, rrs: list[RR]) -> Answer:
+        notes = []
+        if len(rrs) > self.max_records:
+            notes.append(f"kept the first {self.max_records} of {len(rrs)} records")
+            rrs = rrs[: self.max_records]
+        values = [response.decode(rr) for rr in rrs]
+        if qtype in (dnswire.TYPE_TXT, dnswire.TYPE_SPF):
+            values, note = _txt_records(values, self.max_txt_bytes)
+            if note:
+                notes.append(note)
+        return Answer(text, rdtype, Outcome.NOERROR, tuple(values), detail="; ".join(notes))
+
+    # -- loop-bound state ------------------------------------------------------------------------
+
+    async def _loop_state(self) -> _LoopState:
+        """Sockets and the limiter belong to one event loop: set them up afresh on a new one."""
+        state = self._state
+        loop = asyncio.get_running_loop()
+        if state is None or state.loop is not loop:
+            self._close_state()
+            state = self._state = _LoopState(loop, _Limiter(self.concurrency))
+            state.ready = loop.create_task(self._set_up(state))
+        if not state.ready.done():
+            await asyncio.shield(state.ready)
+        return state
+
+    async def _set_up(self, state: _LoopState) -> None:
+        try:
+            state.addresses = [await _address(state.loop, ns) for ns in self.nameservers]
+            for family in {family for family, _ in state.addresses}:
+                pool = state.sockets.setdefault(family, [])
+                # enough sockets that random ids stay sparse (16 bits each) at any concurrency
+                for _ in range(max(UDP_SOCKETS_PER_FAMILY, self.concurrency // 4096 + 1)):
+                    pool.append(await self._udp_socket(state, family))
+        except (OSError, ValueError) as exc:
+            state.setup_error = f"cannot use nameservers {self.nameservers}: {exc}"
+        state.closer = _close_at_loop_shutdown(state)
+        await state.closer.__anext__()
+
+    @staticmethod
+    async def _udp_socket(state: _LoopState, family: int) -> _UdpSocket:
+        """A socket for the pool, with its own random source port (the OS picks it)."""
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        state.raw_sockets.append(sock)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        except OSError:
+            pass
+        sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
+        _, protocol = await state.loop.create_datagram_endpoint(_UdpSocket, sock=sock)
+        return protocol
+
+    def _close_state(self) -> None:
+        state, self._state = self._state, None
+        if state is not None:
+            _discard(state)
+
+
+def _discard(state: _LoopState) -> None:
+    """Cancel what is pending and close the sockets of one event loop's state (idempotent)."""
+    if state.closed:
+        return
+    state.closed = True
+    if state.loop.is_closed():
+        for sock in state.raw_sockets:  # the loop is gone: close what it no longer can
+            sock.close()
+        return
+    for future in [*state.inflight.values(), state.ready]:
+        if future is not None:
+            future.cancel()
+    for pool in state.sockets.values():
+        for udp in pool:
+            for pending in udp.pending.values():
+                pending.future.cancel()
+            if udp.transport is not None:
+                udp.transport.close()
+
+
+async def _close_at_loop_shutdown(state: _LoopState):
+    """Close the sockets when asyncio.run() winds the loop down, even if nobody called close().
+
+    asyncio.run() finalizes async generators while the loop still runs, so the
+    transports close cleanly instead of leaking until garbage collection.
+    """
+    try:
+        yield
+    finally:
+        _discard(state)
+
+
+def _failure(text: str, rdtype: str, failures: list[_Attempt]) -> Answer:
+    """Report the most telling failure: a definite answer from a server beats silence."""
+    for outcome in (Outcome.SERVFAIL, Outcome.REFUSED, Outcome.ERROR, Outcome.TIMEOUT):
+        found = [f for f in failures if f.outcome == outcome]
+        if found:
+            plural = "s" if len(failures) > 1 else ""
+            return Answer(
+                text, rdtype, outcome, detail=f"{found[-1].detail} ({len(failures)} attempt{plural})"
+            )
+    raise AssertionError("no failure to report")
+
+
+def _follow_chain(response: Response, qname: bytes, qtype: int) -> list[RR] | None:
+    """The answer RRs of qtype at qname or at the end of its CNAME chain; None when there are none."""
+    name = qname
+    for _ in range(MAX_CNAME_HOPS):
+        records = [rr for rr in response.answer if rr.owner == name and rr.rdtype == qtype]
+        if records:
+            return [rr for rr in records if rr.rdclass == dnswire.CLASS_IN] or None
+        cname = next(
+            (rr for rr in response.answer if rr.owner == name and rr.rdtype == dnswire.TYPE_CNAME), None
+        )
+        if cname is None:
+            return None
+        name = response.target(cname)
+    raise WireError(f"CNAME chain longer than {MAX_CNAME_HOPS}")
+
+
+def _txt_records(values: list[bytes], max_bytes: int) -> tuple[list[str], str]:
+    """Decode TXT data as UTF-8 (errors replaced), keeping the total size bounded."""
+    records: list[str] = []
+    total = 0
+    for data in values:
+        total += len(data)
+        if total > max_bytes:
+            return records, f"TXT data over {max_bytes} bytes: kept the first {len(records)} records"
+        records.append(data.decode("utf-8", errors="replace"))
+    return records, ""
+
+
+def _is_referral(response: Response) -> bool:
+    """An empty non-authoritative answer pointing elsewhere: we asked a server that does not recurse."""
+    if response.answer or response.flags & dnswire.FLAG_AA:
+        return False
+    return dnswire.TYPE_NS in response.authority_types and dnswire.TYPE_SOA not in response.authority_types
+
+
+def _expire(future: asyncio.Future) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _show(address: tuple[str, int]) -> str:
+    host, port = address
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+async def _address(loop: asyncio.AbstractEventLoop, nameserver: Nameserver) -> tuple[int, tuple[str, int]]:
+    """(family, (ip, port)) with the ip in the form recvfrom reports, so replies can be checked."""
+    try:
+        ip = ipaddress.ip_address(nameserver.host)
+    except ValueError:
+        infos = await loop.getaddrinfo(nameserver.host, nameserver.port, type=socket.SOCK_DGRAM)
+        if not infos:
+            raise ValueError(f"cannot resolve nameserver {nameserver.host!r}") from None
+        ip = ipaddress.ip_address(infos[0][4][0])
+    family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+    return family, (ip.compressed, nameserver.port)
