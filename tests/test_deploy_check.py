@@ -32,7 +32,7 @@ def test_check_deploy_is_clean_with_production_settings():
 def test_debug_is_off_unless_asked():
     env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", "from django.conf import settings; print(settings.DEBUG)"],
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", "from django.conf import settings; print(settings.DEBUG)"],
         cwd=ROOT,
         env=env,
         capture_output=True,
