@@ -13,7 +13,9 @@ export PORT="${PORT:-8000}"
 
 mkdir -p .run
 REDIS_PID=""
-trap 'stop_redis' EXIT
+DEMO_DNS_PID=""
+stop_all() { stop_redis; [ -n "$DEMO_DNS_PID" ] && kill "$DEMO_DNS_PID" 2>/dev/null || true; }
+trap stop_all EXIT
 
 if [ -n "${CELERY_BROKER_URL:-}" ]; then
   say "broker: $CELERY_BROKER_URL (from CELERY_BROKER_URL)"
@@ -34,6 +36,20 @@ if [ "$(.venv/bin/python manage.py shell --no-imports -c 'from customers.models 
   .venv/bin/python manage.py seed_demo
 else
   say "demo logins: see README (seeded earlier); reseed with: .venv/bin/python manage.py seed_demo"
+fi
+
+# Sweeps need DNS. Unless DNS_NAMESERVERS names real resolvers, serve the demo
+# domains from a local authoritative server, so nothing leaves the machine.
+if [ -z "${DNS_NAMESERVERS:-}" ] && [ "${DEMO_DNS:-1}" != "0" ]; then
+  rm -f .run/demo_dns.addr
+  .venv/bin/python scripts/demo_dns.py --port-file .run/demo_dns.addr &
+  DEMO_DNS_PID=$!
+  for _ in $(seq 100); do [ -s .run/demo_dns.addr ] && break; sleep 0.1; done
+  DNS_NAMESERVERS="$(cat .run/demo_dns.addr)"
+  export DNS_NAMESERVERS
+  say "DNS: demo zones served on $DNS_NAMESERVERS (set DNS_NAMESERVERS to use real resolvers)"
+else
+  say "DNS: ${DNS_NAMESERVERS:-the system resolver}"
 fi
 
 say "starting web, worker and beat: open http://127.0.0.1:$PORT/  (Ctrl-C stops everything)"

@@ -28,20 +28,23 @@ SEED = 20220930
 POST_OFFICE = {
     "slug": "post-office",
     "name": "Post Office to Secure MX",
+    # DESIGN.md's example campaign, with the address and successor details it
+    # leaves empty filled in with documentation-only values (RFC 5737, RFC 2606),
+    # so the demo can show on-successor checks and address references.
     "legacy": {
         "name": "Post Office",
         "mx_hosts": ["*.po.2iij.net"],
         "spf_includes": ["spf.po.2iij.net"],
-        "ip_ranges": [],
-        "outbound_ips": [],
+        "ip_ranges": ["192.0.2.0/24"],
+        "outbound_ips": ["192.0.2.25"],
     },
     "successor": {
         "name": "Secure MX",
-        "mx_hosts": [],
-        "spf_includes": [],
-        "ip_ranges": [],
-        "outbound_ips": [],
-        "dkim_selectors": [],
+        "mx_hosts": ["*.securemx.example"],
+        "spf_includes": ["spf.securemx.example"],
+        "ip_ranges": ["198.51.100.0/24"],
+        "outbound_ips": ["198.51.100.25"],
+        "dkim_selectors": ["smx1"],
     },
     "end_date": "2022-09-30",
     "cleanup_date": None,
