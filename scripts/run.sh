@@ -31,6 +31,7 @@ fi
 say "database: ${DATABASE_URL:-SQLite file db.sqlite3}"
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py collectstatic --noinput >/dev/null
+.venv/bin/python manage.py ensure_schedules
 if [ "$(.venv/bin/python manage.py shell --no-imports -c 'from customers.models import Customer; print(Customer.objects.exists())' | tail -n 1)" = "False" ]; then
   say "empty database: seeding the demo"
   .venv/bin/python manage.py seed_demo
@@ -50,6 +51,11 @@ if [ -z "${DNS_NAMESERVERS:-}" ] && [ "${DEMO_DNS:-1}" != "0" ]; then
   say "DNS: demo zones served on $DNS_NAMESERVERS (set DNS_NAMESERVERS to use real resolvers)"
 else
   say "DNS: ${DNS_NAMESERVERS:-the system resolver}"
+fi
+
+if [ "$(.venv/bin/python manage.py shell --no-imports -c 'from tracker.models import Check; print(Check.objects.exists())' | tail -n 1)" = "False" ]; then
+  say "no checks yet: queueing a first sweep of every active campaign (the worker starts it)"
+  .venv/bin/python manage.py sweep
 fi
 
 say "starting web, worker and beat: open http://127.0.0.1:$PORT/  (Ctrl-C stops everything)"

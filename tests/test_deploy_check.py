@@ -15,6 +15,8 @@ def test_check_deploy_is_clean_with_production_settings():
         "SECRET_KEY": "a-production-like-secret-key-" + "x" * 40,
         "ALLOWED_HOSTS": "tracker.example",
     }
+    # Browser tests let Playwright's loop share the ORM; that must not leak into this check.
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_HSTS_SECONDS"):
         env.pop(name, None)
     result = subprocess.run(

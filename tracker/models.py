@@ -39,7 +39,9 @@ class Campaign(models.Model):
     cleanup_date = models.DateField(
         null=True, blank=True, help_text="The legacy SPF record is deleted (sweeps continue until then)."
     )
-    active = models.BooleanField(default=True, help_text="Active campaigns are swept and shown on dashboards.")
+    active = models.BooleanField(
+        default=True, help_text="Active campaigns are swept and shown on dashboards."
+    )
     internal_announcement_date = models.DateField(null=True, blank=True)
     customer_announcement_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -90,7 +92,9 @@ class Campaign(models.Model):
             parsed = self.to_probe()
         except probe_campaign.CampaignError as exc:
             root = exc.field.split(".")[0].split("[")[0]
-            raise ValidationError({root if root in _CONTRACT_FIELDS else None: f"{exc.field}: {exc.message}"}) from None
+            raise ValidationError(
+                {root if root in _CONTRACT_FIELDS else None: f"{exc.field}: {exc.message}"}
+            ) from None
         # Store the canonical form (lower-case hosts, normalised CIDRs).
         data = parsed.to_dict()
         self.legacy = data["legacy"]
@@ -105,7 +109,11 @@ class Campaign(models.Model):
             and self.customer_announcement_date < self.internal_announcement_date
         ):
             errors["customer_announcement_date"] = "must not be before the internal announcement"
-        if self.customer_announcement_date and self.end_date and self.end_date < self.customer_announcement_date:
+        if (
+            self.customer_announcement_date
+            and self.end_date
+            and self.end_date < self.customer_announcement_date
+        ):
             errors["customer_announcement_date"] = "must not be after the end date"
         if errors:
             raise ValidationError(errors)
@@ -125,3 +133,9 @@ class Campaign(models.Model):
         campaign.apply_contract(parsed)
         campaign.save()
         return campaign, created
+
+
+# Sweeps, check history, follow-up tasks and notices live in their own modules.
+from tracker.check_models import *  # noqa: E402,F401,F403
+from tracker.sweep_models import *  # noqa: E402,F401,F403
+from tracker.task_models import *  # noqa: E402,F401,F403

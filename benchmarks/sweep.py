@@ -1,0 +1,261 @@
+"""Sweeps end to end: N domains through Redis and Celery workers into PostgreSQL.
+
+    .venv/bin/python benchmarks/sweep.py [--domains 10000] [--workers 2] [--sweeps 3] [--change 0.1]
+
+Without DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis) in the
+environment it runs itself again under a private PostgreSQL and Redis started
+by scripts/lib.sh (as `make test` does), and stops them afterwards. The DNS is
+knotd on loopback (benchmarks/knot.py). Each sweep is started with
+`sweep_start()` exactly as beat or the UI would; the clock stops when the last
+chunk marks the sweep done.
+
+Printed per sweep: domains/s end to end, where the workers' time went (from
+each chunk's timings: DNS = probe wall minus CPU, Python = CPU while probing
+and storing, DB = store wall minus CPU), and the rows stored. After the first
+sweeps a share of domains (`--change`) is fixed in DNS: stored check rows grow
+by that many, not by N per sweep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+LEGACY_SPF, SUCCESSOR_SPF = "spf.postoffice.test", "spf.securemx.test"
+
+
+def run_with_private_services(argv: list[str]) -> int:
+    """Start PostgreSQL and Redis with scripts/lib.sh, run the benchmark inside, stop them."""
+    args = " ".join(shlex.quote(arg) for arg in argv)
+    script = f"""
+source scripts/lib.sh
+D="$(mktemp -d /tmp/bench-sweep.XXXXXX)"; chmod 755 "$D"
+trap 'stop_postgres; stop_redis; rm -rf "$D"' EXIT
+start_postgres "$D/pg"
+start_redis "$D/redis"
+export DATABASE_URL="$PG_URL" CELERY_BROKER_URL="$REDIS_URL"
+.venv/bin/python benchmarks/sweep.py --inner {args}
+"""
+    return subprocess.run(["bash", "-c", script], cwd=ROOT).returncode
+
+
+def domain_name(i: int) -> str:
+    return f"d{i}.bench{i % 50}.test"
+
+
+def kind_of(i: int, fixed: set[int]) -> str:
+    """40% legacy SPF include, 20% legacy MX, 40% clean; `fixed` ones moved to the successor."""
+    if i in fixed or i % 10 >= 6:
+        return "clean"
+    return "legacy-spf" if i % 10 < 4 else "legacy-mx"
+
+
+def zone_records(n: int, fixed: set[int]) -> dict:
+    records: dict = {
+        LEGACY_SPF: {"TXT": ["v=spf1 ip4:192.0.2.0/24 -all"]},
+        SUCCESSOR_SPF: {"TXT": ["v=spf1 ip4:198.51.100.0/24 -all"]},
+        "mx1.postoffice.test": {"A": ["192.0.2.25"]},
+        "mx1.securemx.test": {"A": ["198.51.100.25"]},
+        # The DMARCbis tree walk asks as far up as _dmarc.test: answer it (else REFUSED = inconclusive).
+        "_dmarc.test": {"TXT": ["not a DMARC record"]},
+    }
+    for i in range(n):
+        name, kind = domain_name(i), kind_of(i, fixed)
+        if kind == "legacy-spf":
+            records[name] = {"MX": [(10, "mx1.securemx.test")], "TXT": [f"v=spf1 include:{LEGACY_SPF} -all"]}
+        elif kind == "legacy-mx":
+            records[name] = {
+                "MX": [(10, "mx1.postoffice.test")],
+                "TXT": [f"v=spf1 include:{SUCCESSOR_SPF} -all"],
+            }
+        else:
+            records[name] = {
+                "MX": [(10, "mx1.securemx.test")],
+                "TXT": [f"v=spf1 include:{SUCCESSOR_SPF} -all"],
+            }
+        records[f"_dmarc.{name}"] = {"TXT": ["v=DMARC1; p=reject"]}
+    return records
+
+
+def setup_database(n: int):
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from customers.models import Customer, Domain
+    from tracker.models import Campaign
+
+    call_command("migrate", verbosity=0)
+    if Customer.objects.exists():
+        sys.exit("refusing to run: this database has customers (the benchmark wants an empty one)")
+    campaign, _ = Campaign.from_contract(
+        {
+            "slug": "bench",
+            "name": "Benchmark",
+            "legacy": {
+                "name": "Post Office",
+                "mx_hosts": ["*.postoffice.test"],
+                "spf_includes": [LEGACY_SPF],
+                "ip_ranges": [],
+                "outbound_ips": [],
+            },
+            "successor": {
+                "name": "Secure MX",
+                "mx_hosts": ["*.securemx.test"],
+                "spf_includes": [SUCCESSOR_SPF],
+                "ip_ranges": [],
+                "outbound_ips": [],
+                "dkim_selectors": [],
+            },
+            "end_date": "2099-12-31",
+            "cleanup_date": None,
+        }
+    )
+    rep = get_user_model().objects.create(username="bench-rep", email="rep@bench.test")
+    customers = Customer.objects.bulk_create(
+        Customer(name=f"Customer {c}", account_id=f"B-{c:05d}", rep=rep) for c in range(max(1, n // 10))
+    )
+    Domain.objects.bulk_create(
+        (Domain(customer=customers[i % len(customers)], name=domain_name(i)) for i in range(n)),
+        batch_size=2000,
+    )
+    return campaign
+
+
+def start_worker(dns_address: str, concurrency: int, probe_concurrency: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DNS_NAMESERVERS": dns_address,
+        "DNS_TIMEOUT": "2",
+        "PROBE_CONCURRENCY": str(probe_concurrency),
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [
+        str(ROOT / ".venv/bin/celery"), "-A", "tracker.celery", "worker", "--pool=prefork",
+        f"--concurrency={concurrency}", "--without-gossip", "--without-mingle", "--loglevel=WARNING",
+        "--hostname=bench@%h",
+    ]  # fmt: skip
+    return subprocess.Popen(command, cwd=ROOT, env=env)
+
+
+def wait_for_worker(timeout: float = 60) -> None:
+    from tracker.celery import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if app.control.ping(timeout=1.0):
+            return
+    sys.exit("the Celery worker did not come up")
+
+
+def run_sweep(campaign) -> dict:
+    from django.db.models import Count
+
+    from tracker.choices import SweepStatus
+    from tracker.models import Check, DomainState, FollowUpTask, Sweep
+    from tracker.sweeps import sweep_start
+
+    started = time.perf_counter()
+    sweep = sweep_start(campaign, label="benchmark")
+    finished = {SweepStatus.DONE, SweepStatus.PARTIAL, SweepStatus.FAILED}
+    while Sweep.objects.filter(pk=sweep.pk).values_list("status", flat=True).get() not in finished:
+        time.sleep(0.2)
+    elapsed = time.perf_counter() - started
+    sweep.refresh_from_db()
+    totals = {"probe_s": 0.0, "probe_cpu_s": 0.0, "store_s": 0.0, "store_cpu_s": 0.0}
+    for timings in sweep.chunks.values_list("timings", flat=True):
+        for key in totals:
+            totals[key] += (timings or {}).get(key, 0.0)
+    tasks = dict(FollowUpTask.objects.values_list("status").annotate(n=Count("pk")))
+    return {
+        "sweep": sweep,
+        "elapsed": elapsed,
+        "dns": totals["probe_s"] - totals["probe_cpu_s"],
+        "python": totals["probe_cpu_s"] + totals["store_cpu_s"],
+        "db": totals["store_s"] - totals["store_cpu_s"],
+        "checks": Check.objects.count(),
+        "states": DomainState.objects.count(),
+        "tasks": tasks,
+    }
+
+
+def show(number: int, n: int, result: dict) -> None:
+    sweep = result["sweep"]
+    busy = result["dns"] + result["python"] + result["db"] or 1.0
+    print(
+        f"sweep {number}: {sweep.status}, {sweep.done}/{sweep.total} domains in {result['elapsed']:.1f} s = "
+        f"{sweep.done / result['elapsed']:.0f} domains/s; "
+        f"{sweep.legacy_count} legacy, {sweep.clean_count} clean, {sweep.inconclusive_count} inconclusive"
+    )
+    print(
+        f"  worker time: DNS {100 * result['dns'] / busy:.0f}%, Python {100 * result['python'] / busy:.0f}%, "
+        f"DB {100 * result['db'] / busy:.0f}% (of {busy:.1f} s in chunks)"
+    )
+    print(f"  rows: {result['checks']} checks, {result['states']} domain states, tasks {result['tasks']}")
+
+
+def inner(options) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from benchmarks.knot import KnotServer
+
+    print(f"database: {connection.vendor}; broker: {os.environ.get('CELERY_BROKER_URL')}")
+    n = options.domains
+    campaign = setup_database(n)
+    fixed: set[int] = set()
+    knot = KnotServer(zone_records(n, fixed), udp_workers=2).start()
+    worker = start_worker(knot.address, options.workers, options.probe_concurrency)
+    try:
+        wait_for_worker()
+        for number in range(1, options.sweeps + 1):
+            show(number, n, run_sweep(campaign))
+        changed = {i for i in range(n) if i % 10 < 4}
+        changed = set(sorted(changed)[: int(n * options.change)])
+        if changed:
+            port = knot.port
+            knot.stop()
+            knot = KnotServer(zone_records(n, changed), udp_workers=2, port=port).start()
+            print(f"DNS changed: {len(changed)} legacy SPF domains fixed")
+            show(options.sweeps + 1, n, run_sweep(campaign))
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        knot.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--domains", type=int, default=10000)
+    parser.add_argument("--workers", type=int, default=2, help="Celery worker processes (prefork)")
+    parser.add_argument("--probe-concurrency", type=int, default=200, help="domains in flight per chunk")
+    parser.add_argument("--sweeps", type=int, default=3, help="sweeps before the DNS change")
+    parser.add_argument(
+        "--change", type=float, default=0.1, help="share of domains fixed before the last sweep"
+    )
+    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    options, _ = parser.parse_known_args()
+    if options.inner:
+        return inner(options)
+    database = os.environ.get("DATABASE_URL", "")
+    if database.startswith("postgres") and os.environ.get("CELERY_BROKER_URL", "").startswith("redis"):
+        return inner(options)
+    sys.exit(run_with_private_services(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()

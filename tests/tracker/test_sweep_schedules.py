@@ -1,0 +1,101 @@
+"""Beat rows (ensure_schedules) and the date rules that decide whether a sweep is due."""
+
+import datetime as dt
+import json
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django_celery_beat.models import PeriodicTask
+
+from tests.factories import CampaignFactory
+from tests.tracker.test_history import clean_report, make_report
+from tracker.choices import SweepKind
+from tracker.models import Sweep
+from tracker.schedules import (
+    campaign_needs_sweeps,
+    ensure_schedules,
+    full_sweep_name,
+    recheck_due,
+    recheck_interval,
+)
+from tracker.sweeps import check_store
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def campaign(db):
+    return CampaignFactory(end_date=dt.date(2026, 12, 31), cleanup_date=dt.date(2027, 3, 31))
+
+
+def test_ensure_schedules_creates_the_rows_once_and_keeps_edited_timings(campaign):
+    created = ensure_schedules()
+    assert full_sweep_name(campaign) in created and len(created) == 6
+    daily = PeriodicTask.objects.get(name=full_sweep_name(campaign))
+    assert daily.task == "tracker.sweep_campaign" and json.loads(daily.args) == [campaign.pk]
+    assert (daily.crontab.hour, daily.crontab.minute) == ("2", "0")
+    tasks = set(PeriodicTask.objects.values_list("task", flat=True))
+    assert tasks >= {
+        "tracker.recheck_campaign_if_due",
+        "tracker.send_rep_digests",
+        "tracker.send_ops_summary",
+        "tracker.wake_snoozed_tasks",
+        "tracker.resume_stalled_sweeps",
+    }
+
+    daily.crontab = daily.crontab.__class__.objects.create(minute="15", hour="3")
+    daily.save()
+    assert ensure_schedules() == []
+    assert PeriodicTask.objects.get(name=full_sweep_name(campaign)).crontab.hour == "3"
+
+
+def test_the_command_is_idempotent(campaign, capsys):
+    call_command("ensure_schedules")
+    call_command("ensure_schedules")
+    assert "schedules up to date" in capsys.readouterr().out
+    assert PeriodicTask.objects.filter(name=full_sweep_name(campaign)).count() == 1
+
+
+def test_an_inactive_campaign_stops_being_swept(campaign):
+    ensure_schedules()
+    campaign.active = False
+    campaign.save()
+    ensure_schedules()
+    assert not PeriodicTask.objects.get(name=full_sweep_name(campaign)).enabled
+
+
+def test_rechecks_are_hourly_in_the_last_two_weeks_before_a_deadline(campaign):
+    assert recheck_interval(campaign, dt.date(2026, 11, 1)) == dt.timedelta(hours=4)
+    assert recheck_interval(campaign, dt.date(2026, 12, 20)) == dt.timedelta(hours=1)
+    assert recheck_interval(campaign, dt.date(2027, 1, 15)) == dt.timedelta(hours=4)
+    assert recheck_interval(campaign, dt.date(2027, 3, 25)) == dt.timedelta(hours=1)
+
+
+def test_a_recheck_is_due_when_no_sweep_ran_within_the_interval(campaign):
+    with time_machine.travel(dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC), tick=False) as traveller:
+        now = dt.datetime(2026, 11, 1, 8, 0, tzinfo=dt.UTC)
+        assert recheck_due(campaign, now)
+        Sweep.objects.create(campaign=campaign, kind=SweepKind.FULL, created_at=now)
+        assert not recheck_due(campaign, now + dt.timedelta(hours=1))
+        assert recheck_due(campaign, now + dt.timedelta(hours=4))
+        traveller.move_to(dt.datetime(2026, 12, 20, 8, 0, tzinfo=dt.UTC))
+        Sweep.objects.create(campaign=campaign, kind=SweepKind.RECHECK)
+        assert recheck_due(campaign, dt.datetime(2026, 12, 20, 9, 0, tzinfo=dt.UTC))
+
+
+def test_sweeps_continue_after_the_last_date_until_no_domain_is_legacy(campaign, customer):
+    after = dt.date(2027, 6, 1)
+    assert campaign_needs_sweeps(campaign, dt.date(2026, 11, 1))
+    assert campaign_needs_sweeps(campaign, after)  # never checked yet
+    domain = customer.domains.get()
+    from django.db import transaction
+
+    with transaction.atomic():
+        check_store(campaign, domain, make_report())
+    assert campaign_needs_sweeps(campaign, after)
+    with transaction.atomic():
+        check_store(campaign, domain, clean_report())
+    assert not campaign_needs_sweeps(campaign, after)
+    campaign.active = False
+    assert not campaign_needs_sweeps(campaign, dt.date(2026, 11, 1))

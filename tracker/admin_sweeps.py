@@ -1,0 +1,111 @@
+"""Admin pages for sweeps, check history, domain states, follow-up tasks and notices.
+
+Imported by tracker/admin.py. Sweeps and checks are records of what happened:
+read-only here (a sweep can be resumed with an action); tasks, notice
+templates and notices are editable.
+"""
+
+from django.contrib import admin, messages
+
+from tracker.models import Check, CustomerNotice, DomainState, FollowUpTask, NoticeTemplate, Sweep, SweepChunk
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SweepChunkInline(admin.TabularInline):
+    model = SweepChunk
+    fields = ("index", "status", "attempts", "checked", "started_at", "finished_at", "error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Sweep)
+class SweepAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "campaign", "kind", "status", "done", "total", "created_at", "finished_at", "alert")
+    list_filter = ("status", "kind", "campaign")
+    date_hierarchy = "created_at"
+    inlines = [SweepChunkInline]
+    actions = ["resume"]
+
+    @admin.action(description="Resume: re-queue chunks that never finished")
+    def resume(self, request, queryset):
+        from tracker.sweeps import sweep_resume
+
+        count = sum(sweep_resume(sweep) for sweep in queryset)
+        self.message_user(request, f"{count} chunks queued again.", messages.SUCCESS)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None  # the list (and its action) yes, editing a record no
+
+
+@admin.register(Check)
+class CheckAdmin(ReadOnlyAdmin):
+    list_display = ("domain", "campaign", "verdict", "first_seen_at", "last_seen_at", "times_seen")
+    list_filter = ("verdict", "campaign")
+    search_fields = ("domain__name",)
+    list_select_related = ("domain", "campaign")
+    raw_id_fields = ("domain", "sweep")
+
+
+@admin.register(DomainState)
+class DomainStateAdmin(ReadOnlyAdmin):
+    list_display = (
+        "domain",
+        "campaign",
+        "verdict",
+        "breaks_on_legacy_removal",
+        "on_successor",
+        "consecutive_inconclusive",
+        "last_checked_at",
+    )
+    list_filter = (
+        "verdict",
+        "breaks_on_legacy_removal",
+        "has_legacy_mx",
+        "has_legacy_spf_include",
+        "campaign",
+    )
+    search_fields = ("domain__name",)
+    list_select_related = ("domain", "campaign")
+
+
+@admin.register(FollowUpTask)
+class FollowUpTaskAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "customer",
+        "assignee",
+        "kind",
+        "status",
+        "priority",
+        "due_date",
+        "reopened_count",
+    )
+    list_filter = ("status", "kind", "priority", "for_ops", "campaign")
+    search_fields = ("domain__name", "customer__name", "customer__account_id")
+    list_select_related = ("domain", "customer", "assignee")
+    raw_id_fields = ("customer", "domain", "assignee", "closed_by")
+
+
+@admin.register(NoticeTemplate)
+class NoticeTemplateAdmin(admin.ModelAdmin):
+    list_display = ("campaign", "subject", "updated_at")
+
+
+@admin.register(CustomerNotice)
+class CustomerNoticeAdmin(admin.ModelAdmin):
+    list_display = ("subject", "customer", "campaign", "channel", "sent_at", "sent_by")
+    list_filter = ("channel", "campaign")
+    search_fields = ("customer__name", "customer__account_id", "subject")
+    raw_id_fields = ("customer", "drafted_by", "sent_by")

@@ -1,0 +1,147 @@
+"""Mails on a schedule: a weekly digest to each rep, a daily summary to operations.
+
+Both are plain-text mails through Django's email framework, rendered from
+templates/tracker/email/. Beat starts them (see tracker.schedules); the
+functions take `today` so tests and a catch-up run can pick the day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from customers.models import Domain
+from customers.roles import OPS_GROUP
+from tracker.choices import Priority, TaskKind, TaskStatus, Verdict
+from tracker.models import Campaign, DomainState, FollowUpTask, Sweep
+
+BREAKING_LISTED = 50
+
+
+def _url(name: str) -> str:
+    try:
+        path = reverse(name)
+    except NoReverseMatch:
+        path = "/"
+    return getattr(settings, "SITE_URL", "").rstrip("/") + path
+
+
+@dataclass
+class DigestLine:
+    task: FollowUpTask
+    overdue: bool
+
+    def __getattr__(self, name):
+        return getattr(self.task, name)
+
+    @property
+    def priority_label(self) -> str:
+        return Priority(self.task.priority).label
+
+    @property
+    def kind_label(self) -> str:
+        return TaskKind(self.task.kind).label
+
+
+def rep_digest_lines(user, today: dt.date) -> list[DigestLine]:
+    """The rep's actionable tasks: overdue first, then by priority (highest first), then due date."""
+    tasks = FollowUpTask.objects.actionable(today).for_user(user).select_related("customer", "domain")
+    lines = [DigestLine(task, task.due_date is not None and task.due_date < today) for task in tasks]
+    lines.sort(key=lambda line: (not line.overdue, -line.task.priority, line.task.due_date or dt.date.max))
+    return lines
+
+
+def rep_digest(user, today: dt.date | None = None) -> EmailMessage | None:
+    """The weekly mail for one rep; None when there is nothing to do or nowhere to send it."""
+    today = today or timezone.localdate()
+    lines = rep_digest_lines(user, today)
+    if not lines or not user.email:
+        return None
+    overdue = sum(line.overdue for line in lines)
+    body = render_to_string(
+        "tracker/email/rep_digest.txt",
+        {"user": user, "tasks": lines, "overdue_count": overdue, "tasks_url": _url("tracker:task_list")},
+    )
+    subject = f"Your follow-up tasks: {len(lines)} open" + (f", {overdue} overdue" if overdue else "")
+    return EmailMessage(subject, body, to=[user.email])
+
+
+def send_rep_digests(today: dt.date | None = None) -> int:
+    """One digest per rep with open tasks; returns the number of mails sent."""
+    today = today or timezone.localdate()
+    assignees = (
+        FollowUpTask.objects.actionable(today)
+        .exclude(assignee=None)
+        .values_list("assignee", flat=True)
+        .distinct()
+    )
+    users = get_user_model().objects.filter(pk__in=assignees, is_active=True).order_by("pk")
+    messages = [message for user in users if (message := rep_digest(user, today)) is not None]
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0
+
+
+def ops_summary_context(today: dt.date, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    since = now - dt.timedelta(days=1)
+    items = []
+    for campaign in Campaign.objects.filter(active=True):
+        states = DomainState.objects.filter(campaign=campaign).select_related("domain__customer")
+        changed = states.filter(conclusive_changed_at__gte=since)
+        breaking = states.filter(breaks_on_legacy_removal=True).order_by("domain__name")
+        items.append(
+            {
+                "campaign": campaign,
+                "legacy_count": states.filter(verdict=Verdict.LEGACY).count(),
+                "inconclusive_count": states.filter(verdict=Verdict.INCONCLUSIVE).count(),
+                "never_checked_count": Domain.objects.exclude(states__campaign=campaign).count(),
+                "new_legacy": list(changed.filter(last_conclusive_verdict=Verdict.LEGACY)),
+                "fixed": list(
+                    changed.filter(previous_conclusive_verdict=Verdict.LEGACY).exclude(
+                        last_conclusive_verdict=Verdict.LEGACY
+                    )
+                ),
+                "breaking": list(breaking[:BREAKING_LISTED]),
+                "breaking_count": breaking.count(),
+                "alerts": list(
+                    Sweep.objects.filter(campaign=campaign, created_at__gte=since).exclude(alert="")
+                ),
+                "ops_tasks": FollowUpTask.objects.filter(
+                    Q(campaign=campaign), Q(for_ops=True), Q(status=TaskStatus.OPEN)
+                ).count(),
+            }
+        )
+    return {"today": today, "campaigns": items}
+
+
+def ops_summary(today: dt.date | None = None, now: dt.datetime | None = None) -> EmailMessage | None:
+    today = today or timezone.localdate()
+    recipients = list(
+        get_user_model()
+        .objects.filter(Q(groups__name=OPS_GROUP) | Q(is_superuser=True), is_active=True)
+        .exclude(email="")
+        .values_list("email", flat=True)
+        .distinct()
+    )
+    context = ops_summary_context(today, now)
+    if not recipients or not context["campaigns"]:
+        return None
+    body = render_to_string("tracker/email/ops_summary.txt", context)
+    breaking = sum(item["breaking_count"] for item in context["campaigns"])
+    new = sum(len(item["new_legacy"]) for item in context["campaigns"])
+    fixed = sum(len(item["fixed"]) for item in context["campaigns"])
+    subject = f"Retirement summary {today:%Y-%m-%d}: {new} new legacy, {fixed} fixed, {breaking} would break"
+    return EmailMessage(subject, body, to=sorted(recipients))
+
+
+def send_ops_summary(today: dt.date | None = None) -> int:
+    message = ops_summary(today)
+    return message.send() if message is not None else 0

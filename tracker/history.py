@@ -1,0 +1,334 @@
+"""Storing check results as history spans, and reading a domain's timeline back.
+
+`record_report()` is the one way a probe result enters the database: it extends
+the latest `Check` span when nothing changed (same fingerprint), inserts a new
+span otherwise, and updates the domain's `DomainState`. `domain_timeline()`
+turns the spans into "what changed" entries for the domain page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+
+from tracker.choices import Verdict
+from tracker.models import Check, DomainState
+
+# Keys that change on every probe without the DNS changing.
+VOLATILE_KEYS = ("checked_at",)
+
+
+def normalized_report(report: dict[str, Any]) -> dict[str, Any]:
+    """The report without timestamps, with lists whose order carries no meaning sorted."""
+    data = {key: value for key, value in report.items() if key not in VOLATILE_KEYS}
+    data["errors"] = sorted(report.get("errors") or [], key=lambda e: json.dumps(e, sort_keys=True))
+    data["legacy_references"] = sorted(
+        report.get("legacy_references") or [], key=lambda r: json.dumps(r, sort_keys=True)
+    )
+    return data
+
+
+def report_fingerprint(report: dict[str, Any]) -> str:
+    text = json.dumps(normalized_report(report), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def timed_out(report: dict[str, Any]) -> bool:
+    """Some lookup of this domain timed out (the DNS server may be unreachable)."""
+    return any(error.get("error") == "timeout" for error in report.get("errors") or [])
+
+
+def reference_kinds(report: dict[str, Any]) -> list[str]:
+    return sorted({ref["kind"] for ref in report.get("legacy_references") or []})
+
+
+def _lookup_failed(report: dict[str, Any], matches) -> bool:
+    return any(matches(error.get("name", ""), error.get("type", "")) for error in report.get("errors") or [])
+
+
+def state_facts(report: dict[str, Any]) -> dict[str, Any]:
+    """The DomainState columns a conclusive report decides."""
+    domain = report["domain"]
+    spf = report.get("spf") or {}
+    dmarc = report.get("dmarc") or {}
+    kinds = reference_kinds(report)
+    spf_unknown = _lookup_failed(report, lambda name, rdtype: name == domain and rdtype in ("TXT", "spf"))
+    dmarc_unknown = _lookup_failed(
+        report, lambda name, rdtype: name.startswith("_dmarc.") or rdtype == "dmarc"
+    )
+    return {
+        "on_successor": report.get("on_successor"),
+        "breaks_on_legacy_removal": spf.get("breaks_on_legacy_removal"),
+        "has_legacy_mx": bool({"mx", "mx-address"} & set(kinds)),
+        "has_legacy_spf_include": bool({"spf-include", "spf-redirect"} & set(kinds)),
+        "has_legacy_spf_ip": "spf-ip" in kinds,
+        "reference_kinds": kinds,
+        "has_spf": None if spf_unknown and not spf.get("record") else bool(spf.get("record")),
+        "spf_lookups": spf.get("dns_lookups"),
+        "has_dmarc": None if dmarc_unknown and not dmarc.get("record") else bool(dmarc.get("record")),
+        "dmarc_policy": dmarc.get("policy") or "",
+        "deprecated_tags": list(dmarc.get("deprecated_tags") or []),
+    }
+
+
+@dataclass
+class Recorded:
+    """What storing one report did: the span, the state, and the state before."""
+
+    check: Check
+    state: DomainState
+    previous_verdict: str | None
+    new_span: bool
+
+
+def record_report(campaign, domain, report: dict[str, Any], *, sweep=None, now=None) -> Recorded:
+    """Store one domain report as history and current state (call inside a transaction)."""
+    return record_reports(campaign, [(domain, report)], sweep=sweep, now=now)[0]
+
+
+STATE_FIELDS = [
+    "latest_check",
+    "verdict",
+    "last_conclusive_verdict",
+    "previous_conclusive_verdict",
+    "conclusive_changed_at",
+    "last_checked_at",
+    "verdict_changed_at",
+    "consecutive_inconclusive",
+    "error_count",
+    *state_facts({"domain": ""}).keys(),
+]
+
+
+def _locked_states(campaign, domains, reports) -> dict[int, DomainState]:
+    """The domains' state rows, created if missing, locked until the transaction ends.
+
+    Locking them first makes two sweeps storing the same domain at once
+    serialize instead of both extending (or both inserting) a span.
+    """
+
+    def locked():
+        rows = (
+            DomainState.objects.select_for_update(of=("self",))
+            .select_related("latest_check")
+            .filter(campaign=campaign, domain__in=[d.pk for d in domains])
+            .order_by("domain_id")
+        )
+        return {state.domain_id: state for state in rows}
+
+    states = locked()
+    missing = [(d, r) for d, r in zip(domains, reports, strict=True) if d.pk not in states]
+    if missing:
+        DomainState.objects.bulk_create(
+            [DomainState(campaign=campaign, domain=d, verdict=r["verdict"]) for d, r in missing],
+            ignore_conflicts=True,
+        )
+        states = locked()
+    return states
+
+
+def record_reports(campaign, items, *, sweep=None, now=None) -> list[Recorded]:
+    """Store many (domain, report) pairs in a few queries: one span each, extended when unchanged.
+
+    Call inside a transaction. Unchanged results cost no row: their span's
+    last_seen_at and times_seen move on, in one UPDATE for all of them.
+    """
+    now = now or timezone.now()
+    domains = [domain for domain, _ in items]
+    reports = [report for _, report in items]
+    states = _locked_states(campaign, domains, reports)
+    extended: list[int] = []
+    new_checks: list[Check] = []
+    pending = []
+    for domain, report in items:
+        state = states[domain.pk]
+        previous_verdict = state.verdict if state.last_checked_at else None
+        fingerprint = report_fingerprint(report)
+        latest = state.latest_check
+        if latest is not None and latest.fingerprint == fingerprint:
+            extended.append(latest.pk)
+            latest.last_seen_at, latest.times_seen = now, latest.times_seen + 1
+            check = latest
+        else:
+            check = Check(
+                campaign=campaign,
+                domain=domain,
+                sweep=sweep,
+                verdict=report["verdict"],
+                fingerprint=fingerprint,
+                report=report,
+                first_seen_at=now,
+                last_seen_at=now,
+            )
+            new_checks.append(check)
+        pending.append((state, report, check, previous_verdict, check is not latest))
+    if extended:
+        Check.objects.filter(pk__in=extended).update(last_seen_at=now, times_seen=F("times_seen") + 1)
+    if new_checks:
+        Check.objects.bulk_create(new_checks)
+    recorded = []
+    only_checked: list[int] = []
+    for state, report, check, previous_verdict, new_span in pending:
+        before = _state_values(state)
+        _update_state(state, report, check, now, previous_verdict)
+        changed = [name for name, value in _state_values(state).items() if before[name] != value]
+        # Usually only the check time moves: one UPDATE for all of those. (Django's
+        # bulk_update builds CASE expressions in Python: seconds per chunk.)
+        if changed == ["last_checked_at"]:
+            only_checked.append(state.pk)
+        elif changed:
+            state.save(update_fields=changed)
+        recorded.append(
+            Recorded(check=check, state=state, previous_verdict=previous_verdict, new_span=new_span)
+        )
+    if only_checked:
+        DomainState.objects.filter(pk__in=only_checked).update(last_checked_at=now)
+    return recorded
+
+
+def _state_values(state: DomainState) -> dict[str, Any]:
+    values = {name: getattr(state, name) for name in STATE_FIELDS if name != "latest_check"}
+    values["latest_check"] = state.latest_check.pk if state.latest_check is not None else None
+    return values
+
+
+def _update_state(state: DomainState, report: dict, check: Check, now, previous_verdict) -> None:
+    verdict = report["verdict"]
+    state.latest_check = check
+    if previous_verdict != verdict:
+        state.verdict_changed_at = now
+    state.verdict = verdict
+    state.last_checked_at = now
+    state.error_count = len(report.get("errors") or [])
+    if verdict == Verdict.INCONCLUSIVE:
+        # Keep the last known facts (e.g. "breaks on removal"): a failed lookup proves nothing.
+        state.consecutive_inconclusive += 1
+    else:
+        state.consecutive_inconclusive = 0
+        if state.last_conclusive_verdict != verdict:
+            state.previous_conclusive_verdict = state.last_conclusive_verdict
+            state.conclusive_changed_at = now
+        state.last_conclusive_verdict = verdict
+        for name, value in state_facts(report).items():
+            setattr(state, name, value)
+
+
+# -- the timeline ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """One difference between two consecutive checks: e.g. ("mx", "removed", "mx1.po.2iij.net")."""
+
+    part: str  # verdict, mx, spf, dmarc, reference, on_successor, breaks_on_legacy_removal, errors
+    change: str  # added, removed, changed
+    value: str = ""
+    old: str = ""
+
+    def __str__(self) -> str:
+        if self.change == "changed":
+            return f"{self.part}: {self.old or '-'} -> {self.value or '-'}"
+        return f"{self.part} {self.change}: {self.value}"
+
+
+@dataclass
+class TimelineEntry:
+    """A span of identical checks and how it differs from the span before it."""
+
+    check: Check
+    verdict: str
+    first_seen_at: dt.datetime
+    last_seen_at: dt.datetime
+    times_seen: int
+    previous_verdict: str | None
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def verdict_changed(self) -> bool:
+        return self.previous_verdict is not None and self.previous_verdict != self.verdict
+
+    @property
+    def is_first(self) -> bool:
+        return self.previous_verdict is None
+
+
+def _set_diff(part: str, old: set[str], new: set[str]) -> list[Change]:
+    return [Change(part, "removed", v) for v in sorted(old - new)] + [
+        Change(part, "added", v) for v in sorted(new - old)
+    ]
+
+
+def _spf_records(report: dict) -> set[str]:
+    """Every SPF record along the tree as 'domain: record'."""
+    spf = report.get("spf") or {}
+    records = spf.get("records") or {}
+    if not records and spf.get("record"):
+        records = {report.get("domain", ""): [spf["record"]]}
+    return {f"{domain}: {text}" for domain, texts in records.items() for text in texts}
+
+
+def _references(report: dict) -> set[str]:
+    return {
+        f"{ref['kind']} {ref['value']} (via {' > '.join(ref.get('path') or [])})"
+        for ref in report.get("legacy_references") or []
+    }
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def diff_reports(old: dict, new: dict) -> list[Change]:
+    """What changed from one report to the next, part by part."""
+    changes: list[Change] = []
+    if old.get("verdict") != new.get("verdict"):
+        changes.append(Change("verdict", "changed", _text(new.get("verdict")), _text(old.get("verdict"))))
+    changes += _set_diff("reference", _references(old), _references(new))
+    changes += _set_diff(
+        "mx", set((old.get("mx") or {}).get("hosts") or []), set((new.get("mx") or {}).get("hosts") or [])
+    )
+    changes += _set_diff("spf", _spf_records(old), _spf_records(new))
+    old_dmarc, new_dmarc = (old.get("dmarc") or {}).get("record"), (new.get("dmarc") or {}).get("record")
+    if old_dmarc != new_dmarc:
+        changes.append(Change("dmarc", "changed", _text(new_dmarc), _text(old_dmarc)))
+    for key in ("on_successor",):
+        if old.get(key) != new.get(key):
+            changes.append(Change(key, "changed", _text(new.get(key)), _text(old.get(key))))
+    old_breaks = (old.get("spf") or {}).get("breaks_on_legacy_removal")
+    new_breaks = (new.get("spf") or {}).get("breaks_on_legacy_removal")
+    if old_breaks != new_breaks:
+        changes.append(Change("breaks_on_legacy_removal", "changed", _text(new_breaks), _text(old_breaks)))
+    changes += _set_diff(
+        "errors",
+        {f"{e.get('name')} {e.get('type')}: {e.get('error')}" for e in old.get("errors") or []},
+        {f"{e.get('name')} {e.get('type')}: {e.get('error')}" for e in new.get("errors") or []},
+    )
+    return changes
+
+
+def domain_timeline(domain, campaign, limit: int | None = None) -> list[TimelineEntry]:
+    """The domain's history in this campaign, newest first, each entry saying what changed."""
+    spans = list(Check.objects.filter(domain=domain, campaign=campaign).order_by("first_seen_at", "pk"))
+    entries: list[TimelineEntry] = []
+    previous: Check | None = None
+    for span in spans:
+        entries.append(
+            TimelineEntry(
+                check=span,
+                verdict=span.verdict,
+                first_seen_at=span.first_seen_at,
+                last_seen_at=span.last_seen_at,
+                times_seen=span.times_seen,
+                previous_verdict=previous.verdict if previous else None,
+                changes=diff_reports(previous.report, span.report) if previous else [],
+            )
+        )
+        previous = span
+    entries.reverse()
+    return entries[:limit] if limit else entries

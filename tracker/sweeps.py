@@ -1,0 +1,278 @@
+"""Sweeps as services: plan a sweep, run one chunk, resume a sweep that lost workers.
+
+The stable entry points for views and commands:
+
+    sweep_start(campaign, domains=None, *, kind=None, requested_by=None, label="") -> Sweep
+        Plan a sweep of `domains` (Domain objects or ids; None = every domain of
+        the campaign) and queue its chunks after the transaction commits.
+        Follow it with `Sweep.progress` ((done, total)), `Sweep.status` and
+        `Sweep.alert` (refresh_from_db() to poll).
+    sweep_recheck(campaign, ...) -> Sweep   legacy and inconclusive domains only
+    sweep_resume(sweep) -> int               re-queue chunks that never finished
+    sweep_run_sync(sweep) -> Sweep           run every chunk here, no worker (`manage.py sweep --sync`)
+    sweeps_resume_stalled() -> int           hourly: resume sweeps whose chunks outlived their lease
+    chunk_run(chunk_id, claimed_by="")       one chunk: probe, then store all in one transaction
+
+A chunk's results (check spans, domain states, follow-up tasks) and its `done`
+mark are written in one transaction, after a conditional claim: re-running a
+chunk after a crash stores the same state, and a finished chunk is never
+stored twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from customers.models import Domain
+from tracker.choices import ChunkStatus, SweepKind, SweepStatus, Verdict
+from tracker.followup import apply_rules, locked_tasks
+from tracker.history import record_report, record_reports, timed_out
+from tracker.models import CHUNK_LEASE, Campaign, DomainState, Sweep, SweepChunk
+from tracker.probe.engine import probe_many
+
+log = logging.getLogger(__name__)
+
+CHUNK_SIZE = 200
+
+
+def campaign_domain_ids(campaign: Campaign) -> list[int]:
+    """Every domain a campaign sweeps: all customer domains (customers are not per campaign)."""
+    return list(Domain.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def recheck_domain_ids(campaign: Campaign) -> list[int]:
+    """Domains whose last verdict was legacy or inconclusive."""
+    return list(
+        DomainState.objects.filter(campaign=campaign, verdict__in=[Verdict.LEGACY, Verdict.INCONCLUSIVE])
+        .order_by("domain_id")
+        .values_list("domain_id", flat=True)
+    )
+
+
+def _ids(domains: Iterable) -> list[int]:
+    return sorted({d if isinstance(d, int) else d.pk for d in domains})
+
+
+def sweep_start(
+    campaign: Campaign,
+    domains: Iterable | None = None,
+    *,
+    kind: str | None = None,
+    requested_by=None,
+    label: str = "",
+    chunk_size: int = CHUNK_SIZE,
+    enqueue: bool = True,
+) -> Sweep:
+    """Plan a sweep (rows for the sweep and its chunks) and queue the chunks once committed."""
+    ids = campaign_domain_ids(campaign) if domains is None else _ids(domains)
+    if kind is None:
+        kind = SweepKind.FULL if domains is None else SweepKind.SINGLE
+    with transaction.atomic():
+        sweep = Sweep.objects.create(
+            campaign=campaign, kind=kind, requested_by=requested_by, label=label[:200], total=len(ids)
+        )
+        SweepChunk.objects.bulk_create(
+            SweepChunk(sweep=sweep, index=index, domain_ids=ids[start : start + chunk_size])
+            for index, start in enumerate(range(0, len(ids), chunk_size))
+        )
+        sweep.chunk_count = (len(ids) + chunk_size - 1) // chunk_size
+        sweep.save(update_fields=["chunk_count"])
+        if not ids:
+            sweep.finish_if_complete()
+        elif enqueue:
+            _enqueue_after_commit(sweep)
+    return sweep
+
+
+def sweep_recheck(campaign: Campaign, *, requested_by=None, enqueue: bool = True) -> Sweep:
+    return sweep_start(
+        campaign,
+        recheck_domain_ids(campaign),
+        kind=SweepKind.RECHECK,
+        requested_by=requested_by,
+        label="legacy and inconclusive domains",
+        enqueue=enqueue,
+    )
+
+
+def _enqueue_after_commit(sweep: Sweep) -> None:
+    from tracker.tasks import run_sweep_chunk
+
+    chunk_ids = list(sweep.chunks.exclude(status=ChunkStatus.DONE).values_list("pk", flat=True))
+    transaction.on_commit(lambda: [run_sweep_chunk.delay(chunk_id) for chunk_id in chunk_ids])
+
+
+def sweep_resume(sweep: Sweep, *, enqueue: bool = True) -> int:
+    """Re-queue every chunk that is not done (its worker is gone); returns how many."""
+    with transaction.atomic():
+        count = sweep.unfinished_chunks().update(status=ChunkStatus.QUEUED, claimed_by="")
+        if count:
+            Sweep.objects.filter(pk=sweep.pk).update(status=SweepStatus.RUNNING, finished_at=None)
+            if enqueue:
+                _enqueue_after_commit(sweep)
+    sweep.refresh_from_db()
+    return count
+
+
+def sweeps_resume_stalled(now=None) -> int:
+    """Re-queue chunks whose worker or message was lost (running or queued past the lease); hourly.
+
+    Only those chunks: a chunk a live worker is running keeps its claim.
+    """
+    from tracker.tasks import run_sweep_chunk
+
+    now = now or timezone.now()
+    stale = now - CHUNK_LEASE
+    # Duplicate messages are harmless (a chunk is claimed once), lost ones are not.
+    stalled = Q(status__in=[ChunkStatus.RUNNING, ChunkStatus.QUEUED]) & (
+        Q(started_at__lt=stale) | Q(started_at__isnull=True, sweep__created_at__lt=stale)
+    )
+    with transaction.atomic():
+        chunks = list(
+            SweepChunk.objects.select_for_update(of=("self",))
+            .filter(stalled, sweep__status__in=[SweepStatus.QUEUED, SweepStatus.RUNNING])
+            .values_list("pk", "sweep_id")
+        )
+        ids = [pk for pk, _ in chunks]
+        # A queued chunk is stamped so that it is not re-sent every hour while it waits in the queue.
+        SweepChunk.objects.filter(pk__in=ids).update(status=ChunkStatus.QUEUED, claimed_by="", started_at=now)
+        transaction.on_commit(lambda: [run_sweep_chunk.delay(pk) for pk in ids])
+    # A worker lost between storing its chunk and closing the sweep leaves it "running" forever.
+    for sweep in Sweep.objects.filter(status=SweepStatus.RUNNING, created_at__lt=stale):
+        sweep.finish_if_complete()
+    return len(ids)
+
+
+def sweep_run_sync(sweep: Sweep) -> Sweep:
+    """Run every unfinished chunk in this process (for `manage.py sweep --sync` and tests)."""
+    for chunk_id in sweep.unfinished_chunks().values_list("pk", flat=True):
+        chunk_run(chunk_id)
+    sweep.refresh_from_db()
+    return sweep
+
+
+@dataclass
+class ChunkResult:
+    checked: int
+    opened: int
+    closed: int
+    reopened: int
+
+
+def probe_reports(campaign: Campaign, names: list[str]) -> list[dict]:
+    """The engine's reports as contract JSON, with the project's DNS settings."""
+    reports = probe_many(
+        campaign.to_probe(),
+        names,
+        nameservers=settings.DNS_NAMESERVERS,
+        timeout=settings.DNS_TIMEOUT,
+        concurrency=max(1, min(settings.PROBE_CONCURRENCY, len(names) or 1)),
+    )
+    return [report.to_json() for report in reports]
+
+
+def chunk_run(
+    chunk_id: int, claimed_by: str = "", *, after_domain: Callable[[int], None] | None = None
+) -> ChunkResult | None:
+    """Claim, probe and store one chunk; None when it is done already or another worker has it.
+
+    An exception leaves the chunk claimed and nothing stored (like a killed
+    worker): the same claim (`claimed_by`, the Celery task id) may run it again.
+    `after_domain(n)` is called after each stored domain (tests use it to crash).
+    """
+    chunk = SweepChunk.objects.select_related("sweep__campaign").get(pk=chunk_id)
+    if not chunk.claim(claimed_by):
+        return None
+    sweep, campaign = chunk.sweep, chunk.sweep.campaign
+    sweep.mark_running()
+    domains = list(
+        Domain.objects.filter(pk__in=chunk.domain_ids).select_related("customer__rep").order_by("pk")
+    )
+    # Wall and CPU time per phase: DNS waits show as probe wall minus CPU, DB waits as store wall minus CPU.
+    wall, cpu = time.perf_counter(), time.process_time()
+    reports = probe_reports(campaign, [domain.name for domain in domains])
+    timings = {"probe_s": time.perf_counter() - wall, "probe_cpu_s": time.process_time() - cpu}
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = _store_chunk(chunk, campaign, domains, reports, after_domain, timings)
+    if result is not None:
+        timings.update(store_s=time.perf_counter() - wall, store_cpu_s=time.process_time() - cpu)
+        SweepChunk.objects.filter(pk=chunk.pk).update(timings={k: round(v, 4) for k, v in timings.items()})
+        Sweep.objects.get(pk=sweep.pk).finish_if_complete()
+    return result
+
+
+def check_store(campaign: Campaign, domain: Domain, report: dict, *, sweep=None, now=None):
+    """Store one report (history span, state) and run the follow-up rules on it: (Recorded, RuleOutcome).
+
+    Call inside a transaction; the chunk runner and tests use it.
+    """
+    recorded = record_report(campaign, domain, report, sweep=sweep, now=now)
+    outcome = apply_rules(campaign, domain, report, recorded.state.consecutive_inconclusive, now=now)
+    return recorded, outcome
+
+
+def _store_chunk(chunk, campaign, domains, reports, after_domain, timings) -> ChunkResult | None:
+    now = timezone.now()
+    counts = {verdict: 0 for verdict in Verdict.values}
+    timeouts = opened = closed = reopened = 0
+    with transaction.atomic():
+        still_mine = (
+            SweepChunk.objects.select_for_update()
+            .filter(pk=chunk.pk, status=ChunkStatus.RUNNING, claimed_by=chunk.claimed_by)
+            .exists()
+        )
+        if not still_mine:
+            return None  # resumed and finished elsewhere meanwhile
+        recorded = record_reports(
+            campaign, list(zip(domains, reports, strict=True)), sweep=chunk.sweep, now=now
+        )
+        tasks = locked_tasks(campaign, domains)
+        for number, (domain, report, stored) in enumerate(
+            zip(domains, reports, recorded, strict=True), start=1
+        ):
+            outcome = apply_rules(
+                campaign,
+                domain,
+                report,
+                stored.state.consecutive_inconclusive,
+                now=now,
+                tasks=tasks[domain.pk],
+            )
+            opened += len(outcome.opened)
+            closed += len(outcome.closed)
+            reopened += len(outcome.reopened)
+            counts[report["verdict"]] += 1
+            timeouts += timed_out(report)
+            if after_domain is not None:
+                after_domain(number)
+        SweepChunk.objects.filter(pk=chunk.pk).update(
+            status=ChunkStatus.DONE,
+            finished_at=timezone.now(),
+            checked=len(reports),
+            legacy_count=counts[Verdict.LEGACY],
+            clean_count=counts[Verdict.CLEAN],
+            inconclusive_count=counts[Verdict.INCONCLUSIVE],
+            unregistered_count=counts[Verdict.UNREGISTERED],
+            timeout_count=timeouts,
+            error="",
+            timings=timings,
+        )
+    return ChunkResult(checked=len(reports), opened=opened, closed=closed, reopened=reopened)
+
+
+def chunk_fail(chunk_id: int, error: str) -> None:
+    """Give up on a chunk (a bug, not infrastructure): the sweep ends partial, resumable."""
+    SweepChunk.objects.filter(pk=chunk_id).exclude(status=ChunkStatus.DONE).update(
+        status=ChunkStatus.FAILED, finished_at=timezone.now(), error=error[:2000]
+    )
+    chunk = SweepChunk.objects.select_related("sweep").get(pk=chunk_id)
+    Sweep.objects.filter(pk=chunk.sweep_id).update(error=error[:2000])
+    chunk.sweep.finish_if_complete()

@@ -1,0 +1,99 @@
+"""Celery tasks: thin wrappers (names, time limits, retries) over the plain functions.
+
+Tasks take ids. They retry only on infrastructure failures (database or broker
+unreachable); a DNS failure is a result stored as `inconclusive`, and any
+other error marks the chunk failed so the sweep ends `partial` and can be
+resumed (`manage.py sweep --resume SWEEP_ID`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError
+from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
+
+from tracker import schedules
+from tracker.models import Campaign
+
+log = logging.getLogger(__name__)
+
+INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, BrokerError)
+
+
+@shared_task(
+    name="tracker.run_sweep_chunk",
+    bind=True,
+    soft_time_limit=600,
+    time_limit=660,
+    max_retries=5,
+    acks_late=True,
+)
+def run_sweep_chunk(self, chunk_id: int) -> dict | None:
+    from tracker.sweeps import chunk_fail, chunk_run
+
+    try:
+        result = chunk_run(chunk_id, claimed_by=self.request.id or "")
+    except INFRASTRUCTURE_ERRORS as exc:
+        # Same task id on retry: the chunk's claim stays valid.
+        raise self.retry(exc=exc, countdown=min(300, 10 * 2**self.request.retries)) from exc
+    except SoftTimeLimitExceeded:
+        chunk_fail(chunk_id, "time limit exceeded")
+        raise
+    except Exception as exc:
+        chunk_fail(chunk_id, f"{type(exc).__name__}: {exc}")
+        raise
+    return None if result is None else result.__dict__
+
+
+@shared_task(name="tracker.sweep_campaign", soft_time_limit=120, time_limit=150, acks_late=True)
+def sweep_campaign(campaign_id: int) -> int | None:
+    """Beat's daily full sweep: plan it (chunks are queued as their own tasks)."""
+    from tracker.sweeps import sweep_start
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None or not schedules.campaign_needs_sweeps(campaign, timezone.localdate()):
+        return None
+    return sweep_start(campaign, label="scheduled").pk
+
+
+@shared_task(name="tracker.recheck_campaign_if_due", soft_time_limit=120, time_limit=150, acks_late=True)
+def recheck_campaign_if_due(campaign_id: int) -> int | None:
+    """Fires hourly; re-checks legacy and inconclusive domains when the campaign dates say so."""
+    from tracker.sweeps import sweep_recheck
+
+    campaign = Campaign.objects.filter(pk=campaign_id).first()
+    if campaign is None or not schedules.recheck_due(campaign, timezone.now()):
+        return None
+    return sweep_recheck(campaign).pk
+
+
+@shared_task(name="tracker.send_rep_digests", soft_time_limit=300, time_limit=330)
+def send_rep_digests() -> int:
+    from tracker.digest import send_rep_digests as send
+
+    return send()
+
+
+@shared_task(name="tracker.send_ops_summary", soft_time_limit=300, time_limit=330)
+def send_ops_summary() -> int:
+    from tracker.digest import send_ops_summary as send
+
+    return send()
+
+
+@shared_task(name="tracker.wake_snoozed_tasks", soft_time_limit=60, time_limit=90)
+def wake_snoozed_tasks() -> int:
+    from tracker.followup import tasks_wake_snoozed
+
+    return tasks_wake_snoozed()
+
+
+@shared_task(name="tracker.resume_stalled_sweeps", soft_time_limit=60, time_limit=90)
+def resume_stalled_sweeps() -> int:
+    from tracker.sweeps import sweeps_resume_stalled
+
+    return sweeps_resume_stalled()
