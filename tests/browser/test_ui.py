@@ -1,0 +1,235 @@
+"""The main pages in a real browser: a rep's day, the ops dashboard, the domain evidence.
+
+Screenshots of each page go to artifacts/screenshots/ (see conftest).
+"""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import PASSWORD, CampaignFactory, CustomerFactory, DomainFactory, RepFactory
+from tests.tracker.test_views_support import URLCONF, clean_report, fresh_cache, legacy_report, store  # noqa: F401
+from tracker.choices import TaskKind, TaskStatus
+from tracker.models import FollowUpTask
+
+pytestmark = [pytest.mark.browser, pytest.mark.urls(URLCONF), pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium for this module only (overrides the session one from conftest).
+
+    Playwright's sync API keeps an event loop running in the main thread while it
+    lives; a session-wide browser makes every later `asyncio.run()` (the probe
+    tests) fail with "cannot be called from a running event loop".
+    """
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
+        )
+        yield browser
+        browser.close()
+
+
+def _override(names: dict):
+    from django.conf import settings
+
+    saved = {name: getattr(settings, name) for name in names}
+    for name, value in names.items():
+        setattr(settings, name, value)
+    return lambda: [setattr(settings, name, value) for name, value in saved.items()]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def plain_http_live_server():
+    """The live server speaks plain HTTP: its SecurityMiddleware reads this once, when it starts.
+
+    Session-scoped so that it runs before the (session-scoped) live server; every
+    test sets it the same way anyway (conftest's `plain_http`).
+    """
+    restore = _override({"SECURE_SSL_REDIRECT": False})
+    yield
+    restore()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def plain_http_cookies():
+    """Session and CSRF cookies without `Secure`, for this module only (read per response)."""
+    restore = _override({"SESSION_COOKIE_SECURE": False, "CSRF_COOKIE_SECURE": False})
+    yield
+    restore()
+
+
+def sign_in(page, live_server, username: str) -> None:
+    """Log in through the real form (by field name: the labels' wording is the login page's business)."""
+    page.goto(f"{live_server.url}/login/")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.fixture
+def campaign():
+    today = timezone.localdate()
+    return CampaignFactory(end_date=today + dt.timedelta(days=20), cleanup_date=today + dt.timedelta(days=50))
+
+
+@pytest.fixture
+def world(campaign, customer, other_customer):
+    """Alice's Acme (legacy, with a task) and Bob's Bobcat (clean), a few days of history."""
+    now = timezone.now()
+    acme, bobcat = customer.domains.get(), other_customer.domains.get()
+    extra = DomainFactory(customer=CustomerFactory(rep=RepFactory(username="carol")))
+    store(campaign, extra, legacy_report(extra.name), when=now - dt.timedelta(days=6))
+    store(campaign, bobcat, legacy_report(bobcat.name), when=now - dt.timedelta(days=5))
+    store(campaign, acme, legacy_report(acme.name), when=now - dt.timedelta(days=4))
+    store(campaign, bobcat, clean_report(bobcat.name), when=now - dt.timedelta(days=2))
+    task = FollowUpTask.objects.create(
+        campaign=campaign,
+        customer=customer,
+        domain=acme,
+        assignee=customer.rep,
+        kind=TaskKind.LEGACY_SPF_INCLUDE,
+        due_date=timezone.localdate() - dt.timedelta(days=1),
+        evidence={
+            "terms": [
+                {
+                    "kind": "spf-include",
+                    "term": "include:spf.po.2iij.net",
+                    "path": ["acme.example", "_spf.acme.example"],
+                    "record_domain": "_spf.acme.example",
+                    "record": "v=spf1 ip4:192.0.2.0/24 include:spf.po.2iij.net ~all",
+                }
+            ]
+        },
+    )
+    return {"acme": acme, "bobcat": bobcat, "task": task}
+
+
+def test_a_rep_filters_customers_and_marks_a_task_done(page, live_server, screenshot, world):
+    sign_in(page, live_server, "alice")
+    page.get_by_label("Search").fill("acme")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("link", name="Acme Widgets").is_visible()
+    assert page.get_by_role("link", name="Bobcat Logistics").count() == 0
+    screenshot("rep-customers")
+
+    page.get_by_role("link", name="Acme Widgets").click()
+    page.wait_for_load_state("networkidle")
+    screenshot("rep-customer-detail")
+
+    page.get_by_role("link", name="My tasks").click()
+    card = page.locator(f"#task-{world['task'].pk}")
+    assert "overdue since" in card.inner_text()
+    screenshot("rep-tasks")
+    card.get_by_label("Note").fill("Customer removed the include")
+    card.get_by_role("button", name="Done").click()
+    page.locator(f"#task-{world['task'].pk}[data-status='done']").wait_for()
+    assert "Customer removed the include" in page.locator(f"#task-{world['task'].pk}").inner_text()
+    world["task"].refresh_from_db()
+    assert world["task"].status == TaskStatus.DONE
+
+
+def test_the_domain_page_shows_the_include_tree(page, live_server, screenshot, world):
+    sign_in(page, live_server, "alice")
+    page.goto(f"{live_server.url}/domains/{world['acme'].pk}/")
+    tree = page.locator("#include-tree")
+    tree.wait_for()
+    nested = tree.locator(
+        "li[data-domain='acme.example'] li[data-domain='_spf.acme.example'] li[data-domain='spf.po.2iij.net']"
+    )
+    assert nested.count() == 1
+    assert page.locator("#include-tree .legacy-term").first.inner_text() == "include:spf.po.2iij.net"
+    screenshot("domain-detail")
+
+
+def test_ops_see_the_dashboard_with_its_charts(page, live_server, screenshot, world, ops_user):
+    sign_in(page, live_server, "olga")
+    assert page.url.endswith(f"/campaigns/{world['acme'].checks.first().campaign.slug}/dashboard/"), page.url
+    page.wait_for_function("window.trackerCharts && window.trackerCharts.burndown")
+    size = page.evaluate(
+        "() => { const c = document.getElementById('burndown-chart'); return [c.width, c.height]; }"
+    )
+    assert size[0] > 0 and size[1] > 0
+    points = page.evaluate(
+        "() => window.trackerCharts.burndown.data.datasets[0].data.filter(v => v !== null)"
+    )
+    assert points[-1] == 2  # acme and carol's domain are still legacy
+    assert page.locator("#cleanup-link").inner_text() == "2 domains"
+    screenshot("ops-dashboard")
+    page.set_viewport_size({"width": 390, "height": 844})
+    screenshot("ops-dashboard-phone")
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+    page.locator("#cleanup-link").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("table tbody tr").count() == 2
+    screenshot("ops-domains")
+
+    page.goto(f"{live_server.url}/campaigns/{world['acme'].checks.first().campaign.slug}/edit/")
+    screenshot("ops-campaign-settings")
+
+
+def test_recheck_now_polls_and_shows_the_fresh_result(
+    page, live_server, screenshot, world, dns_server, settings
+):
+    """The real thing: the button starts a sweep, Celery (eager) probes the test DNS server, the page polls."""
+    from tracker.celery import app
+
+    dns_server.set_records(
+        {
+            "acme.example": {"MX": [(10, "mx1.acme.example")], "TXT": ["v=spf1 ip4:198.51.100.7 -all"]},
+            "mx1.acme.example": {"A": "198.51.100.25"},
+            "_dmarc.acme.example": {"TXT": ["v=DMARC1; p=reject"]},
+        }
+    )
+    settings.DNS_NAMESERVERS = [dns_server.address]
+    settings.DNS_TIMEOUT = 0.5
+    app.conf.task_always_eager = True
+    try:
+        sign_in(page, live_server, "alice")
+        page.goto(f"{live_server.url}/domains/{world['acme'].pk}/")
+        assert page.locator("#domain-verdict").inner_text().strip() == "Legacy"
+        page.get_by_role("button", name="Re-check now").click()
+        page.locator("#recheck-done").wait_for()
+        assert page.locator("#domain-verdict").inner_text().strip() == "Clean"
+        assert page.locator("#checklist [data-check='no_legacy_spf']").get_attribute("data-state") == "pass"
+        assert page.locator("#include-tree .legacy-term").count() == 0
+        assert page.locator("#timeline > li").count() == 2  # the history gained the fresh span
+        screenshot("domain-rechecked")
+    finally:
+        app.conf.task_always_eager = False
+
+
+def test_a_rep_changes_a_status_in_place_and_sees_it_in_the_history(page, live_server, world):
+    """The status fragment as the customer page embeds it: htmx swaps it and prepends the history row."""
+    sign_in(page, live_server, "alice")
+    customer = world["acme"].customer
+    page.goto(f"{live_server.url}/tasks/")  # any page of ours: base.html with htmx and the CSRF header
+    page.evaluate(
+        """async (url) => {
+            const html = await (await fetch(url)).text();
+            document.querySelector("main").innerHTML =
+                '<div id="slot">' + html + '</div><table><tbody id="status-history"></tbody></table>';
+            htmx.process(document.querySelector("main"));
+        }""",
+        f"/customers/{customer.pk}/status-inline/",
+    )
+    page.get_by_label("New status").select_option("contacted")
+    page.get_by_label("Note").fill("Called their IT")
+    page.get_by_role("button", name="Change status").click()
+    page.locator("#status-history tr").first.wait_for()
+    assert "Called their IT" in page.locator("#status-history tr").first.inner_text()
+    assert (
+        page.locator(f"#customer-status-{customer.pk} [data-status]").get_attribute("data-status")
+        == "contacted"
+    )
+    customer.refresh_from_db()
+    assert customer.status == "contacted"

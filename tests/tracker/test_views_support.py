@@ -1,0 +1,116 @@
+"""Shared by the view tests: the URLconf with the tracker's pages, and domain reports to store.
+
+Test modules use `pytestmark = pytest.mark.urls(URLCONF)`; once the project
+URLconf includes `tracker.web_urls`, only `/` differs (see `urlpatterns`).
+"""
+
+import datetime as dt
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.urls import include, path, reverse
+
+from tracker import urls as project_urls
+from tracker.history import record_report
+from tracker.views.dashboard import home
+
+URLCONF = __name__
+pytestmark = pytest.mark.urls(URLCONF)
+
+
+def _wired() -> bool:
+    return any(getattr(p, "namespace", None) == "tracker" for p in project_urls.urlpatterns)
+
+
+# "/" sends ops to the dashboard (tracker.views.dashboard.home): put first, as the project should.
+urlpatterns = [path("", home, name="home"), *project_urls.urlpatterns]
+if not _wired():
+    urlpatterns.append(path("", include("tracker.web_urls")))
+
+
+LEGACY_INCLUDE = "spf.po.2iij.net"
+
+
+def legacy_report(name: str, **overrides) -> dict:
+    """A report (DESIGN.md) of a domain whose SPF includes the legacy record via a nested include."""
+    report = {
+        "domain": name,
+        "verdict": "legacy",
+        "legacy_references": [
+            {"kind": "spf-include", "value": LEGACY_INCLUDE, "path": [name, f"_spf.{name}"]},
+        ],
+        "on_successor": False,
+        "mx": {"hosts": [f"mx1.{name}"], "error": None},
+        "spf": {
+            "record": f"v=spf1 include:_spf.{name} -all",
+            "dns_lookups": 3,
+            "void_lookups": 0,
+            "breaks_on_legacy_removal": True,
+            "authorizes_successor": False,
+            "authorizes_legacy": True,
+            "suggested_record": "v=spf1 include:spf.securemx.example -all",
+            "suggested_for": f"_spf.{name}",
+            "error": None,
+            "warnings": [],
+            "records": {
+                name: [f"v=spf1 include:_spf.{name} -all"],
+                f"_spf.{name}": [f"v=spf1 ip4:192.0.2.0/24 include:{LEGACY_INCLUDE} ~all"],
+                LEGACY_INCLUDE: ["v=spf1 ip4:198.51.100.0/24 -all"],
+            },
+        },
+        "dmarc": {
+            "record": "v=DMARC1; p=none; pct=50",
+            "policy_domain": name,
+            "policy": "none",
+            "deprecated_tags": ["pct"],
+            "error": None,
+        },
+        "errors": [],
+        "checked_at": "2026-11-28T10:00:00+00:00",
+    }
+    report.update(overrides)
+    return report
+
+
+def clean_report(name: str) -> dict:
+    report = legacy_report(name)
+    report.update(verdict="clean", legacy_references=[], on_successor=True)
+    report["spf"] = dict(
+        report["spf"],
+        record="v=spf1 include:spf.securemx.example -all",
+        breaks_on_legacy_removal=False,
+        authorizes_successor=True,
+        suggested_record=None,
+        records={name: ["v=spf1 include:spf.securemx.example -all"]},
+    )
+    report["dmarc"] = dict(report["dmarc"], record="v=DMARC1; p=reject", policy="reject", deprecated_tags=[])
+    return report
+
+
+def store(campaign, domain, report: dict, when: dt.datetime | None = None):
+    """Store a report as the sweeps do (history span + domain state)."""
+    with transaction.atomic():
+        return record_report(campaign, domain, report, now=when)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+
+
+def test_the_tracker_pages_are_reachable():
+    assert reverse("tracker:domain_list") == "/domains/"
+
+
+@pytest.mark.urls("tracker.urls")
+@pytest.mark.xfail(reason="project URLconf: `path('', tracker.views.dashboard.home)` before customers.urls")
+def test_the_project_sends_ops_home_to_the_dashboard(ops_client, db):
+    from tests.factories import CampaignFactory
+
+    campaign = CampaignFactory()
+    response = ops_client.get("/")
+    assert (
+        response["Location"] == f"/campaigns/{campaign.slug}/dashboard/"
+        or response["Location"] == "/dashboard/"
+    )

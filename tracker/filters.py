@@ -1,0 +1,146 @@
+"""django-filter filter sets for the domains table and the task list (dashboard links use the same names)."""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from customers.choices import MigrationStatus
+from customers.roles import REPS_GROUP, is_ops
+from tracker.choices import ACTIVE_TASK_STATUSES, Priority, TaskKind, TaskStatus, Verdict
+from tracker.dashboards import DMARC_POLICIES
+from tracker.models import DomainState, FollowUpTask
+from tracker.probe.domains import DomainNameError, normalize_domain
+
+# Reference kinds as operations think of them; each maps to a DomainState flag.
+REFERENCE_KIND_CHOICES = (
+    ("mx", "Legacy MX (host or address)"),
+    ("spf-include", "Legacy SPF include / redirect"),
+    ("spf-ip", "Legacy SPF address"),
+)
+_REFERENCE_KIND_FLAGS = {
+    "mx": "has_legacy_mx",
+    "spf-include": "has_legacy_spf_include",
+    "spf-ip": "has_legacy_spf_ip",
+}
+YES_NO = (("true", "Yes"), ("false", "No"))
+
+
+def _reps(request):
+    return (
+        get_user_model()
+        .objects.filter(groups__name=REPS_GROUP)
+        .order_by("username")
+        .only("pk", "username", "first_name", "last_name")
+    )
+
+
+def _domain_search(value: str, name_field: str) -> Q:
+    value = value.strip()
+    match = Q(**{f"{name_field}__icontains": value})
+    try:
+        match |= Q(**{f"{name_field}__icontains": normalize_domain(value)})
+    except DomainNameError:
+        pass
+    return match
+
+
+class DomainStateFilterSet(django_filters.FilterSet):
+    """Filters of /domains/ (rows are a campaign's DomainState rows)."""
+
+    q = django_filters.CharFilter(method="search", label="Search", help_text="domain, customer or account id")
+    # No joins to multiply rows: DISTINCT (django-filter's default here) would only cost a sort.
+    verdict = django_filters.MultipleChoiceFilter(choices=Verdict.choices, distinct=False)
+    reference_kind = django_filters.ChoiceFilter(
+        choices=REFERENCE_KIND_CHOICES, method="filter_reference_kind", label="Reference kind"
+    )
+    rep = django_filters.ModelChoiceFilter(
+        queryset=_reps, field_name="domain__customer__rep", label="Rep", null_label="(no rep)"
+    )
+    customer_status = django_filters.MultipleChoiceFilter(
+        choices=MigrationStatus.choices,
+        field_name="domain__customer__status",
+        label="Customer status",
+        distinct=False,
+    )
+    breaks = django_filters.BooleanFilter(field_name="breaks_on_legacy_removal", label="Breaks on removal")
+    on_successor = django_filters.BooleanFilter(label="On successor")
+    has_spf = django_filters.BooleanFilter(label="SPF published")
+    spf_over_limit = django_filters.BooleanFilter(method="filter_spf_over_limit", label="SPF over 10 lookups")
+    has_dmarc = django_filters.BooleanFilter(label="DMARC published")
+    dmarc_policy = django_filters.ChoiceFilter(choices=[(p, p) for p in DMARC_POLICIES], label="DMARC policy")
+    deprecated_tags = django_filters.BooleanFilter(
+        method="filter_deprecated_tags", label="Deprecated DMARC tags"
+    )
+
+    class Meta:
+        model = DomainState
+        fields = []
+
+    def search(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        return queryset.filter(
+            _domain_search(value, "domain__name")
+            | Q(domain__customer__name__icontains=value.strip())
+            | Q(domain__customer__account_id__icontains=value.strip())
+        )
+
+    def filter_reference_kind(self, queryset, name, value):
+        return queryset.filter(**{_REFERENCE_KIND_FLAGS[value]: True}) if value else queryset
+
+    def filter_spf_over_limit(self, queryset, name, value):
+        if value is None:
+            return queryset
+        over = Q(spf_lookups__gt=10)
+        return queryset.filter(over if value else ~over)
+
+    def filter_deprecated_tags(self, queryset, name, value):
+        if value is None:
+            return queryset
+        none = Q(deprecated_tags=[])
+        return queryset.filter(~none if value else none)
+
+
+class TaskFilterSet(django_filters.FilterSet):
+    """Filters of /tasks/; `assignee` and `for_ops` only for operations."""
+
+    q = django_filters.CharFilter(method="search", label="Search", help_text="domain or customer")
+    campaign = django_filters.CharFilter(
+        field_name="campaign__slug", widget=django_filters.widgets.forms.HiddenInput
+    )
+    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, distinct=False)
+    kind = django_filters.MultipleChoiceFilter(choices=TaskKind.choices, distinct=False)
+    priority = django_filters.MultipleChoiceFilter(choices=Priority.choices, distinct=False)
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
+    assignee = django_filters.ModelChoiceFilter(
+        queryset=_reps, field_name="assignee", label="Assignee", null_label="(nobody)"
+    )
+    for_ops = django_filters.BooleanFilter(label="Operations task")
+
+    class Meta:
+        model = FollowUpTask
+        fields = []
+
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        if data is not None and not data.get("status"):
+            # The worklist by default: what is still to do.
+            data = data.copy()
+            data.setlist("status", [s.value for s in ACTIVE_TASK_STATUSES])
+        super().__init__(data, *args, request=request, **kwargs)
+        if request is not None and not is_ops(request.user):
+            del self.filters["assignee"]
+            del self.filters["for_ops"]
+
+    def search(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        return queryset.filter(
+            _domain_search(value, "domain__name") | Q(customer__name__icontains=value.strip())
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        overdue = Q(status__in=ACTIVE_TASK_STATUSES, due_date__lt=timezone.localdate())
+        return queryset.filter(overdue if value else ~overdue)

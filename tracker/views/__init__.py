@@ -1,0 +1,1 @@
+"""Tracker pages, one module per area (dashboard, domains, tasks, campaigns, sweeps)."""

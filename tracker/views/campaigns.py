@@ -1,0 +1,28 @@
+"""Campaign pages for operations: the list and the settings form."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+
+from customers.access import ops_required
+from tracker.forms import CampaignForm
+from tracker.models import Campaign
+
+
+@ops_required
+def campaign_list(request):
+    return render(request, "tracker/campaign_list.html", {"campaigns": Campaign.objects.all()})
+
+
+@ops_required
+def campaign_edit(request, slug):
+    campaign = get_object_or_404(Campaign, slug=slug)
+    form = CampaignForm(request.POST or None, instance=campaign)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, f"Campaign “{campaign.name}” saved.")
+            return redirect("tracker:campaign_edit", slug=campaign.slug)
+        status = 400
+    else:
+        status = 200
+    return render(request, "tracker/campaign_form.html", {"campaign": campaign, "form": form}, status=status)

@@ -1,0 +1,103 @@
+"""The operations dashboard of a campaign, and the home page that leads to it."""
+
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django_tables2 import RequestConfig
+
+from customers.access import ops_required
+from customers.roles import is_ops
+from tracker import dashboards
+from tracker.choices import Verdict
+from tracker.models import Campaign
+from tracker.tables import RepProgressTable, filtered_url
+
+
+def home(request):
+    """`/`: operations land on the dashboard, reps on their customers."""
+    if is_ops(request.user) and dashboards.active_campaign() is not None:
+        return redirect("tracker:dashboard_home")
+    return redirect("customers:customer_list")
+
+
+@ops_required
+def dashboard_home(request):
+    campaign = dashboards.active_campaign()
+    if campaign is None:
+        return redirect("tracker:campaign_list")
+    return redirect("tracker:campaign_dashboard", slug=campaign.slug)
+
+
+def _domains_url(campaign, **filters) -> str:
+    return filtered_url("tracker:domain_list", {"campaign": campaign.slug, **filters})
+
+
+def _verdict_cards(campaign, figures) -> list[dict]:
+    return [
+        {
+            "label": verdict.label,
+            "colour": verdict.colour,
+            "count": figures[f"verdict_{verdict.value}"],
+            "url": _domains_url(campaign, verdict=verdict.value),
+        }
+        for verdict in Verdict
+    ]
+
+
+def _posture_rows(campaign, figures) -> list[dict]:
+    rows = [
+        ("SPF published", "spf_present", {"has_spf": "true"}),
+        ("No SPF record", "spf_missing", {"has_spf": "false"}),
+        ("SPF over 10 lookups", "spf_over_limit", {"spf_over_limit": "true"}),
+        ("DMARC published", "dmarc_present", {"has_dmarc": "true"}),
+        ("No DMARC record", "dmarc_missing", {"has_dmarc": "false"}),
+        ("DMARC p=none", "dmarc_none", {"dmarc_policy": "none"}),
+        ("DMARC p=quarantine", "dmarc_quarantine", {"dmarc_policy": "quarantine"}),
+        ("DMARC p=reject", "dmarc_reject", {"dmarc_policy": "reject"}),
+        ("Deprecated DMARC tags (pct, rf, ri)", "deprecated_tags", {"deprecated_tags": "true"}),
+    ]
+    total = figures["total"] or 1
+    return [
+        {
+            "label": label,
+            "count": figures[key],
+            "percent": 100 * figures[key] / total,
+            "url": _domains_url(campaign, **filters),
+        }
+        for label, key, filters in rows
+    ]
+
+
+@ops_required
+def campaign_dashboard(request, slug):
+    campaign = get_object_or_404(Campaign, slug=slug)
+    today = timezone.localdate()
+    version = dashboards.data_version(campaign)
+    figures = dashboards.domain_figures(campaign, version)
+    reps = dashboards.rep_progress(campaign, today, version)
+    rep_table = RepProgressTable(reps, campaign=campaign, prefix="reps-")
+    RequestConfig(request, paginate={"per_page": 25}).configure(rep_table)
+    context = {
+        "campaign": campaign,
+        "campaigns": Campaign.objects.filter(active=True),
+        "deadlines": dashboards.deadlines(campaign, today),
+        "figures": figures,
+        "verdict_cards": _verdict_cards(campaign, figures),
+        "legacy_url": _domains_url(campaign, verdict=Verdict.LEGACY.value),
+        "inconclusive_url": _domains_url(campaign, verdict=Verdict.INCONCLUSIVE.value),
+        "breaking_url": _domains_url(campaign, breaks="true"),
+        "legacy_mx_url": _domains_url(campaign, reference_kind="mx"),
+        "legacy_include_url": _domains_url(campaign, reference_kind="spf-include"),
+        "legacy_ip_url": _domains_url(campaign, reference_kind="spf-ip"),
+        "posture_rows": _posture_rows(campaign, figures),
+        "posture_chart": dashboards.posture_chart(figures),
+        "funnel": [
+            dict(row, url=filtered_url("customers:customer_list", {"status": row["status"].value}))
+            for row in dashboards.status_funnel()
+        ],
+        "rep_table": rep_table,
+        "overdue_tasks": dashboards.overdue_task_count(campaign, today),
+        "overdue_url": filtered_url("tracker:task_list", {"campaign": campaign.slug, "overdue": "true"}),
+        "sweeps": dashboards.recent_sweeps(campaign),
+        "burndown": dashboards.burndown(campaign, today),
+    }
+    return render(request, "tracker/dashboard.html", context)

@@ -1,0 +1,43 @@
+"""Sweeps of a campaign for operations: their health, and starting one by hand."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from customers.access import ops_required
+from tracker.models import Campaign, Sweep
+from tracker.sweeps import sweep_recheck, sweep_resume, sweep_start
+
+PER_PAGE = 25
+
+
+@ops_required
+def sweep_list(request, slug):
+    campaign = get_object_or_404(Campaign, slug=slug)
+    sweeps = Sweep.objects.filter(campaign=campaign).select_related("requested_by")
+    page = Paginator(sweeps, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "tracker/sweep_list.html", {"campaign": campaign, "page": page, "sweeps": page})
+
+
+@ops_required
+@require_POST
+def sweep_create(request, slug):
+    """Start a full sweep, or re-check only the legacy and inconclusive domains (`kind=recheck`)."""
+    campaign = get_object_or_404(Campaign, slug=slug)
+    if request.POST.get("kind") == "recheck":
+        sweep = sweep_recheck(campaign, requested_by=request.user)
+    else:
+        sweep = sweep_start(campaign, requested_by=request.user, label="started by hand")
+    messages.success(request, f"{sweep.get_kind_display()} queued: {sweep.total} domains.")
+    return redirect("tracker:sweep_list", slug=campaign.slug)
+
+
+@ops_required
+@require_POST
+def sweep_resume_view(request, slug, pk):
+    """Re-queue the chunks of a sweep that lost its workers."""
+    sweep = get_object_or_404(Sweep, pk=pk, campaign__slug=slug)
+    count = sweep_resume(sweep)
+    messages.info(request, f"{count} unfinished chunk{'s' if count != 1 else ''} queued again.")
+    return redirect("tracker:sweep_list", slug=slug)

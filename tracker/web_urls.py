@@ -1,0 +1,33 @@
+"""The tracker's pages (namespace `tracker`), included by the project URLconf at "/"."""
+
+from django.urls import path
+
+from tracker.views import campaigns, customers, dashboard, domains, sweeps, tasks
+
+app_name = "tracker"
+
+urlpatterns = [
+    path("dashboard/", dashboard.dashboard_home, name="dashboard_home"),
+    path("campaigns/", campaigns.campaign_list, name="campaign_list"),
+    path("campaigns/<slug:slug>/dashboard/", dashboard.campaign_dashboard, name="campaign_dashboard"),
+    path("campaigns/<slug:slug>/edit/", campaigns.campaign_edit, name="campaign_edit"),
+    path("campaigns/<slug:slug>/sweeps/", sweeps.sweep_list, name="sweep_list"),
+    path("campaigns/<slug:slug>/sweeps/start/", sweeps.sweep_create, name="sweep_create"),
+    path("campaigns/<slug:slug>/sweeps/<int:pk>/resume/", sweeps.sweep_resume_view, name="sweep_resume"),
+    path("domains/", domains.domain_list, name="domain_list"),
+    path("domains/<int:pk>/", domains.domain_detail, name="domain_detail"),
+    path("domains/<int:pk>/recheck/", domains.domain_recheck, name="domain_recheck"),
+    path(
+        "domains/<int:pk>/recheck/<int:sweep_pk>/",
+        domains.domain_recheck_progress,
+        name="domain_recheck_progress",
+    ),
+    path("tasks/", tasks.task_list, name="task_list"),
+    path("tasks/<int:pk>/done/", tasks.task_done, name="task_done"),
+    path("tasks/<int:pk>/snooze/", tasks.task_snooze_view, name="task_snooze"),
+    path(
+        "customers/<int:pk>/status-inline/",
+        customers.customer_status_inline,
+        name="customer_status_inline",
+    ),
+]
