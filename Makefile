@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test venv lint clean assets
+.PHONY: run test venv lint clean assets bench
 
 run: $(STAMP) assets
 	@scripts/run.sh
@@ -19,6 +19,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
 	@touch $(STAMP)
+
+bench: $(STAMP)
+	@scripts/bench-deps.sh
+	$(VENV)/bin/python benchmarks/probe_throughput.py
+	$(VENV)/bin/python benchmarks/sweep.py
+	$(VENV)/bin/python benchmarks/ui.py
 
 assets:
 	@scripts/assets.sh

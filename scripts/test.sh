@@ -6,8 +6,7 @@ cd "$ROOT"
 ensure_debian_packages \
   redis-server redis-server \
   "$PG_BIN/initdb" postgresql-15 \
-  /usr/bin/chromium chromium \
-  knotd knot
+  /usr/bin/chromium chromium
 
 SERVICES="$(mktemp -d /tmp/tracker-test.XXXXXX)"
 chmod 755 "$SERVICES"
