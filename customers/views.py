@@ -3,6 +3,7 @@ through model methods (Customer.update / change_status), never by setting fields
 """
 
 from django.contrib import messages
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -18,6 +19,12 @@ from customers.importer import COLUMNS, import_customers
 from customers.models import Customer, CustomerConflict, StatusTransitionError
 from customers.roles import is_ops
 from customers.tables import CustomerTable
+from tracker.choices import ACTIVE_TASK_STATUSES
+from tracker.dashboards import active_campaign, customer_workspace_annotations
+from tracker.views.access import tasks_visible_to
+
+# The detail page reads the customer's domains several times (list, verdicts): one query.
+DETAIL_QUERYSET = Customer.objects.select_related("rep").prefetch_related("domains")
 
 
 def home(request):
@@ -35,7 +42,12 @@ class CustomerListView(SingleTableMixin, FilterView):
     table_pagination = {"per_page": 50}
 
     def get_queryset(self):
-        return customers_visible_to(self.request.user, Customer.objects.for_list())
+        self.campaign = active_campaign()
+        queryset = Customer.objects.for_list().annotate(**customer_workspace_annotations(self.campaign))
+        return customers_visible_to(self.request.user, queryset)
+
+    def get_table_kwargs(self):
+        return {"campaign": self.campaign, "ops": is_ops(self.request.user)}
 
     def get_filterset_kwargs(self, filterset_class):
         kwargs = super().get_filterset_kwargs(filterset_class)
@@ -50,6 +62,16 @@ class CustomerListView(SingleTableMixin, FilterView):
 customer_list = CustomerListView.as_view()
 
 
+def _open_tasks(user, customer):
+    """The customer's open follow-up tasks this user may see, most urgent first."""
+    tasks = customer.tasks.filter(status__in=ACTIVE_TASK_STATUSES)
+    return (
+        tasks_visible_to(user, tasks)
+        .select_related("domain")
+        .order_by(F("due_date").asc(nulls_last=True), "-priority", "pk")
+    )
+
+
 def _detail_context(request, customer, status_form=None, status_conflict=""):
     return {
         "customer": customer,
@@ -57,17 +79,18 @@ def _detail_context(request, customer, status_form=None, status_conflict=""):
         "history": customer.status_changes.select_related("changed_by"),
         "status_form": status_form or ChangeStatusForm(customer=customer),
         "status_conflict": status_conflict,
+        "open_tasks": _open_tasks(request.user, customer),
     }
 
 
 def customer_detail(request, pk):
-    customer = get_customer_for_user(request.user, pk, Customer.objects.select_related("rep"))
+    customer = get_customer_for_user(request.user, pk, DETAIL_QUERYSET)
     return render(request, "customers/customer_detail.html", _detail_context(request, customer))
 
 
 @require_POST
 def customer_status(request, pk):
-    customer = get_customer_for_user(request.user, pk, Customer.objects.select_related("rep"))
+    customer = get_customer_for_user(request.user, pk, DETAIL_QUERYSET)
     form = ChangeStatusForm(request.POST, customer=customer)
     if not form.is_valid():
         return render(

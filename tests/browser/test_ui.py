@@ -8,70 +8,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.factories import PASSWORD, CampaignFactory, CustomerFactory, DomainFactory, RepFactory
+from tests.factories import CampaignFactory, CustomerFactory, DomainFactory, RepFactory
 from tests.tracker.test_views_support import URLCONF, clean_report, fresh_cache, legacy_report, store  # noqa: F401
 from tracker.choices import TaskKind, TaskStatus
 from tracker.models import FollowUpTask
 
 pytestmark = [pytest.mark.browser, pytest.mark.urls(URLCONF), pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Chromium for this module only (overrides the session one from conftest).
-
-    Playwright's sync API keeps an event loop running in the main thread while it
-    lives; a session-wide browser makes every later `asyncio.run()` (the probe
-    tests) fail with "cannot be called from a running event loop".
-    """
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import CHROMIUM
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
-        )
-        yield browser
-        browser.close()
-
-
-def _override(names: dict):
-    from django.conf import settings
-
-    saved = {name: getattr(settings, name) for name in names}
-    for name, value in names.items():
-        setattr(settings, name, value)
-    return lambda: [setattr(settings, name, value) for name, value in saved.items()]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def plain_http_live_server():
-    """The live server speaks plain HTTP: its SecurityMiddleware reads this once, when it starts.
-
-    Session-scoped so that it runs before the (session-scoped) live server; every
-    test sets it the same way anyway (conftest's `plain_http`).
-    """
-    restore = _override({"SECURE_SSL_REDIRECT": False})
-    yield
-    restore()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def plain_http_cookies():
-    """Session and CSRF cookies without `Secure`, for this module only (read per response)."""
-    restore = _override({"SESSION_COOKIE_SECURE": False, "CSRF_COOKIE_SECURE": False})
-    yield
-    restore()
-
-
-def sign_in(page, live_server, username: str) -> None:
-    """Log in through the real form (by field name: the labels' wording is the login page's business)."""
-    page.goto(f"{live_server.url}/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state("networkidle")
 
 
 @pytest.fixture
@@ -112,8 +54,8 @@ def world(campaign, customer, other_customer):
     return {"acme": acme, "bobcat": bobcat, "task": task}
 
 
-def test_a_rep_filters_customers_and_marks_a_task_done(page, live_server, screenshot, world):
-    sign_in(page, live_server, "alice")
+def test_a_rep_filters_customers_and_marks_a_task_done(page, live_server, login, screenshot, world):
+    login("alice")
     page.get_by_label("Search").fill("acme")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_load_state("networkidle")
@@ -137,8 +79,8 @@ def test_a_rep_filters_customers_and_marks_a_task_done(page, live_server, screen
     assert world["task"].status == TaskStatus.DONE
 
 
-def test_the_domain_page_shows_the_include_tree(page, live_server, screenshot, world):
-    sign_in(page, live_server, "alice")
+def test_the_domain_page_shows_the_include_tree(page, live_server, login, screenshot, world):
+    login("alice")
     page.goto(f"{live_server.url}/domains/{world['acme'].pk}/")
     tree = page.locator("#include-tree")
     tree.wait_for()
@@ -150,8 +92,8 @@ def test_the_domain_page_shows_the_include_tree(page, live_server, screenshot, w
     screenshot("domain-detail")
 
 
-def test_ops_see_the_dashboard_with_its_charts(page, live_server, screenshot, world, ops_user):
-    sign_in(page, live_server, "olga")
+def test_ops_see_the_dashboard_with_its_charts(page, live_server, login, screenshot, world, ops_user):
+    login("olga")
     assert page.url.endswith(f"/campaigns/{world['acme'].checks.first().campaign.slug}/dashboard/"), page.url
     page.wait_for_function("window.trackerCharts && window.trackerCharts.burndown")
     size = page.evaluate(
@@ -178,7 +120,7 @@ def test_ops_see_the_dashboard_with_its_charts(page, live_server, screenshot, wo
 
 
 def test_recheck_now_polls_and_shows_the_fresh_result(
-    page, live_server, screenshot, world, dns_server, settings
+    page, live_server, login, screenshot, world, dns_server, settings
 ):
     """The real thing: the button starts a sweep, Celery (eager) probes the test DNS server, the page polls."""
     from tracker.celery import app
@@ -194,7 +136,7 @@ def test_recheck_now_polls_and_shows_the_fresh_result(
     settings.DNS_TIMEOUT = 0.5
     app.conf.task_always_eager = True
     try:
-        sign_in(page, live_server, "alice")
+        login("alice")
         page.goto(f"{live_server.url}/domains/{world['acme'].pk}/")
         assert page.locator("#domain-verdict").inner_text().strip() == "Legacy"
         page.get_by_role("button", name="Re-check now").click()
@@ -208,28 +150,54 @@ def test_recheck_now_polls_and_shows_the_fresh_result(
         app.conf.task_always_eager = False
 
 
-def test_a_rep_changes_a_status_in_place_and_sees_it_in_the_history(page, live_server, world):
-    """The status fragment as the customer page embeds it: htmx swaps it and prepends the history row."""
-    sign_in(page, live_server, "alice")
+def test_a_rep_filters_changes_a_status_in_place_and_sees_it_in_the_history(
+    page, live_server, login, screenshot, world
+):
+    """The real customer page: htmx swaps the status card and prepends the history row; a conflict shows in place."""
+    login("alice")
     customer = world["acme"].customer
-    page.goto(f"{live_server.url}/tasks/")  # any page of ours: base.html with htmx and the CSRF header
-    page.evaluate(
-        """async (url) => {
-            const html = await (await fetch(url)).text();
-            document.querySelector("main").innerHTML =
-                '<div id="slot">' + html + '</div><table><tbody id="status-history"></tbody></table>';
-            htmx.process(document.querySelector("main"));
-        }""",
-        f"/customers/{customer.pk}/status-inline/",
-    )
-    page.get_by_label("New status").select_option("contacted")
-    page.get_by_label("Note").fill("Called their IT")
-    page.get_by_role("button", name="Change status").click()
-    page.locator("#status-history tr").first.wait_for()
+    page.get_by_label("Has a domain").select_option(label="Legacy")
+    page.get_by_label("Open task").select_option(label="Yes")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state("networkidle")
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 1
+    assert "1 legacy" in rows.first.inner_text()
+    assert world["task"].due_date.isoformat() in rows.first.inner_text()
+    screenshot("rep-customers-filtered")
+
+    page.get_by_role("link", name="Acme Widgets").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".domain-verdicts .verdict-legacy").count() == 1
+    assert page.locator("#open-tasks tbody tr").count() == 1
+    assert page.locator(".next-task").is_visible()
+    assert page.locator("#status-history .history-empty").is_visible()
+    status = page.locator(f"#customer-status-{customer.pk}")
+    status.get_by_label("New status").select_option("contacted")
+    status.get_by_label("Note").fill("Called their IT")
+    status.get_by_role("button", name="Change status").click()
+    page.locator("#status-history tr.table-success").wait_for()
     assert "Called their IT" in page.locator("#status-history tr").first.inner_text()
+    assert not page.locator("#status-history .history-empty").is_visible()
+    assert page.url.endswith(f"/customers/{customer.pk}/")  # changed in place, no page load
     assert (
         page.locator(f"#customer-status-{customer.pk} [data-status]").get_attribute("data-status")
         == "contacted"
     )
     customer.refresh_from_db()
     assert customer.status == "contacted"
+    screenshot("rep-customer-detail-status-changed")
+
+    # Someone else moves the customer on meanwhile: the stale form gets the conflict message in place.
+    customer.change_status("scheduled")
+    status = page.locator(f"#customer-status-{customer.pk}")
+    status.get_by_label("New status").select_option("migrating")
+    status.get_by_role("button", name="Change status").click()
+    page.locator(f"#customer-status-{customer.pk} [role=alert]").wait_for()
+    assert "Someone changed this customer" in page.locator(f"#customer-status-{customer.pk}").inner_text()
+    assert (
+        page.locator(f"#customer-status-{customer.pk} [data-status]").get_attribute("data-status")
+        == "scheduled"
+    )
+    customer.refresh_from_db()
+    assert customer.status == "scheduled"

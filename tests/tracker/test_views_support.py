@@ -104,7 +104,6 @@ def test_the_tracker_pages_are_reachable():
 
 
 @pytest.mark.urls("tracker.urls")
-@pytest.mark.xfail(reason="project URLconf: `path('', tracker.views.dashboard.home)` before customers.urls")
 def test_the_project_sends_ops_home_to_the_dashboard(ops_client, db):
     from tests.factories import CampaignFactory
 

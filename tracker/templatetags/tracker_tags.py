@@ -115,7 +115,7 @@ def next_task_for(customer):
 
     return (
         FollowUpTask.objects.filter(customer=customer, status=TaskStatus.OPEN, for_ops=False)
-        .select_related("domain")
+        .select_related("domain", "customer")
         .order_by(models.F("due_date").asc(nulls_last=True), "-priority", "pk")
         .first()
     )
