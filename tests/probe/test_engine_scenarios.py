@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.conftest_dns import TEST_ATTEMPTS
 from tests.probe.test_mx import make_campaign
 from tracker.probe.engine import probe_domain, probe_domains, probe_many
 
@@ -371,3 +372,30 @@ def test_dkim_selectors_are_reported_but_never_decide_the_verdict(dns_server, re
     dkim = report.to_json()["dkim"]
     assert [s["published"] for s in dkim["selectors"]] == [True, None]
     assert report.verdict == "clean" and report.errors == []
+
+
+def test_a_failed_own_txt_is_asked_once_and_check_host_does_not_wait_again(dns_server, resolver):
+    """check_host() would start with the same failed TXT question: it is not asked a second round."""
+    serve(dns_server, {"customer.example": SUCCESSOR_MX})
+    dns_server.set_fault("customer.example", "timeout", "TXT")
+    report = probe(resolver)
+    assert report.verdict == "inconclusive" and report.on_successor is None
+    spf = report.to_json()["spf"]
+    assert spf["authorizes_successor"] is None and spf["authorizes_legacy"] is None
+    assert dns_server.count("customer.example", "TXT") == TEST_ATTEMPTS
+
+
+def test_probe_many_in_several_processes_reports_every_domain_once(dns_server):
+    records = {
+        f"c{i}.example": (
+            {"MX": [(10, "mx.po.example.net")]}
+            if i % 2
+            else {**SUCCESSOR_MX, "TXT": ["v=spf1 include:spf.securemx.example.org -all"]}
+        )
+        for i in range(300)
+    }
+    serve(dns_server, records)
+    domains = [f"c{i}.example" for i in range(300)]
+    reports = probe_many(CAMPAIGN, domains, [dns_server.address], timeout=0.5, concurrency=40, processes=3)
+    assert [r.domain for r in reports] == domains
+    assert [r.verdict for r in reports] == ["clean" if i % 2 == 0 else "legacy" for i in range(300)]

@@ -465,3 +465,60 @@ def test_the_limiter_passes_on_a_slot_handed_to_a_waiter_cancelled_before_it_ran
         return limiter.free, handed.cancelled()
 
     assert run(scenario()) == (0, True)
+
+
+def test_with_a_failure_ttl_a_failed_answer_is_reused_and_stays_a_failure(dns_server):
+    """One dead name asked by many domains of a sweep: one round of timeouts, not one per domain."""
+    dns_server.set_fault("dead.example", "timeout")
+
+    async def scenario():
+        resolver = Resolver([dns_server.address], timeout=0.1, attempts=2, failure_ttl=60)
+        try:
+            first = await resolver.query("dead.example", "TXT")
+            started = time.monotonic()
+            second = await resolver.query("dead.example", "TXT")
+            return first, second, time.monotonic() - started
+        finally:
+            await resolver.close()
+
+    first, second, elapsed = run(scenario())
+    assert first.outcome == second.outcome == Outcome.TIMEOUT
+    assert second.failed and not second.void  # a kept failure is still a failure, never "nothing"
+    assert elapsed < 0.05
+    assert dns_server.count("dead.example", "TXT") == 2  # the two attempts of the first question
+
+
+def test_a_kept_failure_expires(dns_server):
+    dns_server.set_records({"later.example": {"TXT": "v=spf1 -all"}})
+    dns_server.set_fault("later.example", "refused")
+
+    async def scenario():
+        resolver = Resolver([dns_server.address], timeout=TEST_TIMEOUT, failure_ttl=0.05)
+        try:
+            first = await resolver.query("later.example", "TXT")
+            dns_server.set_fault("later.example", None)
+            kept = await resolver.query("later.example", "TXT")
+            await asyncio.sleep(0.06)
+            return first, kept, await resolver.query("later.example", "TXT")
+        finally:
+            await resolver.close()
+
+    first, kept, later = run(scenario())
+    assert first.outcome == kept.outcome == Outcome.REFUSED
+    assert later.records == ("v=spf1 -all",)
+
+
+def test_many_answers_at_once_are_all_read(dns_server):
+    """Answers queued in the socket buffer are drained, not left to time out behind other work."""
+    records = {f"n{i}.example": {"A": f"192.0.2.{i % 250}"} for i in range(400)}
+    dns_server.set_records(records)
+
+    async def scenario():
+        resolver = Resolver([dns_server.address], timeout=2.0, attempts=1, concurrency=400)
+        try:
+            return await asyncio.gather(*(resolver.query(name, "A") for name in records))
+        finally:
+            await resolver.close()
+
+    answers = run(scenario())
+    assert all(answer.outcome == Outcome.NOERROR for answer in answers)

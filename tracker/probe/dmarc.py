@@ -310,7 +310,14 @@ def effective_policy(record: DmarcRecord, policy_domain: str, domain: str, domai
 
 async def analyze_dmarc(resolver: Resolver, domain: str) -> DmarcAnalysis:
     """Discover and parse the DMARC policy that applies to mail from `domain`."""
-    rfc, bis = await asyncio.gather(discover_rfc7489(resolver, domain), discover_dmarcbis(resolver, domain))
+    # Both start with _dmarc.<domain> (one shared query); the tree walk runs in a task beside.
+    walk = asyncio.ensure_future(discover_dmarcbis(resolver, domain))
+    try:
+        rfc = await discover_rfc7489(resolver, domain)
+    except BaseException:
+        walk.cancel()
+        raise
+    bis = await walk
     result = DmarcAnalysis(domain=domain, dmarcbis=bis, organizational_domain=rfc.organizational_domain)
     result.record, result.policy_domain, result.error = rfc.record, rfc.policy_domain, rfc.error
     result.failures = _unique_failures(rfc.failures + bis.failures)

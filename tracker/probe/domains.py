@@ -20,7 +20,6 @@ MAX_LABEL_LENGTH = 63
 _ASCII_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$")
 
 
-
 @functools.cache
 def _public_suffixes() -> PublicSuffixList:
     """The list publicsuffixlist ships (offline); parsed once per process, on first use (~0.8 s)."""

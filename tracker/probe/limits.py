@@ -28,5 +28,16 @@ MAX_DMARC_URIS = 16
 # 1,000 selectors should not become 1,000 queries per customer).
 MAX_DKIM_SELECTORS = 8
 
+# A lookup that failed after every retry (timeout, SERVFAIL, ...) is reused this long
+# by one sweep's resolver: a dead name included by thousands of customers then costs
+# one round of timeouts, not one per customer. It is still a failure (those customers
+# get `inconclusive`, never `clean`), and after this long the name is asked again.
+FAILED_ANSWER_TTL_S = 60.0
+
+# DNS exchanges in flight per sweep process, whatever the number of domains in flight:
+# a burst of thousands of datagrams overflows the nameserver's (or our) socket buffer,
+# and every dropped one costs a full timeout. 256 at 20 ms round trip is ~12,000 q/s.
+MAX_QUERIES_IN_FLIGHT = 256
+
 # Default number of domains probed at once by one event loop.
 DEFAULT_CONCURRENCY = 200

@@ -20,13 +20,13 @@ import random
 import secrets
 import socket
 import struct
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import dns.exception
 import dns.name
-import dns.resolver
 
 from tracker.probe import dnswire
 from tracker.probe.dnswire import RR, Response, WireError
@@ -147,6 +147,8 @@ def parse_nameserver(text: str) -> Nameserver:
 
 def system_nameservers() -> list[Nameserver]:
     """The nameservers of /etc/resolv.conf, as dnspython reads them."""
+    import dns.resolver  # only here: importing it (and dns.query with it) costs a worker ~0.3 s
+
     try:
         system = dns.resolver.Resolver(configure=True)
     except dns.resolver.NoResolverConfiguration as exc:
@@ -178,15 +180,50 @@ def _matches(response: Response, qname: bytes, qtype: int) -> bool:
 _TRUNCATED = object()  # a TC reply too cut off to parse: ask again over TCP
 
 
-class _UdpSocket(asyncio.DatagramProtocol):
-    """One shared, unconnected UDP socket; replies are matched to pending queries by id."""
+class _UdpSocket:
+    """One shared, unconnected, non-blocking UDP socket; replies are matched to pending queries by id.
 
-    def __init__(self) -> None:
-        self.transport: asyncio.DatagramTransport | None = None
+    Not an asyncio DatagramProtocol: its transport reads one datagram per event-loop
+    turn, so under load answers wait in the socket buffer behind a turn's worth of
+    work (and can time out there). Here every readiness event drains the buffer.
+    """
+
+    DRAIN = 1024  # datagrams read per readiness event at most (then the loop gets a turn)
+
+    def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
+        self.sock = sock
+        self.loop = loop
         self.pending: dict[int, _Pending] = {}
+        self.closed = False
+        sock.setblocking(False)
+        loop.add_reader(sock.fileno(), self._read_ready)
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
+    async def sendto(self, data: bytes, address: tuple[str, int]) -> None:
+        try:
+            self.sock.sendto(data, address)
+        except (BlockingIOError, InterruptedError):
+            await self.loop.sock_sendto(self.sock, data, address)  # send buffer full: wait for room
+
+    def _read_ready(self) -> None:
+        recvfrom = self.sock.recvfrom
+        for _ in range(self.DRAIN):
+            try:
+                data, addr = recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                continue  # an ICMP error cannot be tied to one query: let that query time out
+            self.datagram_received(data, addr)
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            self.loop.remove_reader(self.sock.fileno())
+        except (ValueError, RuntimeError):  # the socket or the loop is already closed
+            pass
+        self.sock.close()
 
     def free_id(self) -> int:
         while True:
@@ -210,9 +247,6 @@ class _UdpSocket(asyncio.DatagramProtocol):
             return
         if _matches(response, pending.qname, pending.qtype):
             pending.future.set_result(response)
-
-    def error_received(self, exc: Exception) -> None:
-        pass  # ICMP errors on an unconnected socket cannot be tied to one query: let it time out
 
 
 class _Limiter:
@@ -280,6 +314,10 @@ class _LoopState:
     inflight: dict[tuple[str, int], asyncio.Future] = field(default_factory=dict)
     waiting: collections.Counter[tuple[str, int]] = field(default_factory=collections.Counter)  # per inflight
     next_socket: int = 0
+    # UDP timeouts: (deadline, future) in sending order, which is deadline order because the
+    # timeout is the same for every query; one timer for the earliest, not one per query.
+    expiries: collections.deque[tuple[float, asyncio.Future]] = field(default_factory=collections.deque)
+    timer: asyncio.TimerHandle | None = None
 
 
 class Resolver:
@@ -295,6 +333,7 @@ class Resolver:
         *,
         max_records: int = MAX_RECORDS,
         max_txt_bytes: int = MAX_TXT_BYTES,
+        failure_ttl: float = 0.0,
     ):
         if isinstance(nameservers, str):
             nameservers = [part for part in nameservers.split(",") if part.strip()]
@@ -307,15 +346,29 @@ class Resolver:
         self.cache_enabled = cache
         self.max_records = max_records
         self.max_txt_bytes = max_txt_bytes
+        # Seconds a failed answer (after every retry) is reused: one dead name shared by many
+        # domains then costs one round of timeouts, not one per domain. The answer stays a
+        # failure (timeout, SERVFAIL, ...), so nothing built on it can be reported clean.
+        # 0 = failures are never kept (a later question asks again).
+        self.failure_ttl = failure_ttl
         self.queries_sent = 0  # wire queries actually sent (UDP and TCP), after the cache
         self.cache_hits = 0
         self._answers: dict[tuple[str, int], Answer] = {}
+        # The same answers by the question exactly as asked (name, rdtype): a sweep asks the
+        # same few names thousands of times, and a hit here skips normalising the name.
+        self._asked: dict[tuple[str, str], Answer] = {}
+        self._failures: dict[tuple[str, int], tuple[float, Answer]] = {}
         self._state: _LoopState | None = None
 
     # -- public ----------------------------------------------------------------------------------
 
     async def query(self, name: str, rdtype: str) -> Answer:
         """Ask for name/rdtype (cached per instance; concurrent identical questions share one query)."""
+        hit = self._asked.get((name, rdtype))
+        if hit is not None:
+            self.cache_hits += 1
+            return hit
+        asked = (name, rdtype)
         rdtype = rdtype.upper()
         qtype = SUPPORTED_TYPES.get(rdtype)
         if qtype is None:
@@ -331,7 +384,15 @@ class Resolver:
         cached = self._answers.get(key)
         if cached is not None:
             self.cache_hits += 1
+            self._remember_asked(asked, cached)
             return cached
+        if self._failures:
+            kept = self._failures.get(key)
+            if kept is not None:
+                if kept[0] > time.monotonic():
+                    self.cache_hits += 1
+                    return kept[1]
+                del self._failures[key]
         state = await self._loop_state()
         shared = state.inflight.get(key)
         if shared is not None:
@@ -358,6 +419,8 @@ class Resolver:
             shared.cancel()
             raise
         self._settle(state, key, shared, answer)
+        if not answer.failed:
+            self._remember_asked(asked, answer)
         return answer
 
     async def close(self) -> None:
@@ -381,10 +444,19 @@ class Resolver:
         if not shared.done():
             shared.set_result(answer)
         if answer.failed:
+            if self.failure_ttl > 0:
+                if len(self._failures) >= _CACHE_LIMIT:
+                    self._failures.pop(next(iter(self._failures)))
+                self._failures[key] = (time.monotonic() + self.failure_ttl, answer)
             return
         if len(self._answers) >= _CACHE_LIMIT:
             self._answers.pop(next(iter(self._answers)))
         self._answers[key] = answer
+
+    def _remember_asked(self, asked: tuple[str, str], answer: Answer) -> None:
+        if len(self._asked) >= _CACHE_LIMIT:
+            self._asked.pop(next(iter(self._asked)))
+        self._asked[asked] = answer
 
     def _hand_over(
         self, state: _LoopState, key: tuple[str, int], shared: asyncio.Future, question: tuple
@@ -448,15 +520,17 @@ class Resolver:
         future = state.loop.create_future()
         pending = _Pending(future, address, qname, qtype)
         udp.pending[query_id] = pending
-        expiry = state.loop.call_later(self.timeout, _expire, future)
+        deadline = state.loop.time() + self.timeout
+        state.expiries.append((deadline, future))
+        if state.timer is None:
+            state.timer = state.loop.call_at(deadline, _expire_due, state)
         try:
-            udp.transport.sendto(struct.pack("!H", query_id) + body, address)
+            await udp.sendto(struct.pack("!H", query_id) + body, address)
             self.queries_sent += 1
             reply = await future
         except OSError as exc:
             return _Attempt(outcome=Outcome.ERROR, detail=f"network error: {exc}")
         finally:
-            expiry.cancel()
             udp.pending.pop(query_id, None)
         if reply is None:
             if pending.malformed:
@@ -564,8 +638,7 @@ class Resolver:
         except OSError:
             pass
         sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))
-        _, protocol = await state.loop.create_datagram_endpoint(_UdpSocket, sock=sock)
-        return protocol
+        return _UdpSocket(sock, state.loop)
 
     def _close_state(self) -> None:
         state, self._state = self._state, None
@@ -585,12 +658,15 @@ def _discard(state: _LoopState) -> None:
     for future in [*state.inflight.values(), state.ready]:
         if future is not None:
             future.cancel()
+    if state.timer is not None:
+        state.timer.cancel()
+        state.timer = None
+    state.expiries.clear()
     for pool in state.sockets.values():
         for udp in pool:
             for pending in udp.pending.values():
                 pending.future.cancel()
-            if udp.transport is not None:
-                udp.transport.close()
+            udp.close()
 
 
 async def _close_at_loop_shutdown(state: _LoopState):
@@ -652,9 +728,19 @@ def _is_referral(response: Response) -> bool:
     return dnswire.TYPE_NS in response.authority_types and dnswire.TYPE_SOA not in response.authority_types
 
 
-def _expire(future: asyncio.Future) -> None:
-    if not future.done():
-        future.set_result(None)
+def _expire_due(state: _LoopState) -> None:
+    """Time out every UDP query whose deadline has come (answered ones are just dropped)."""
+    state.timer = None
+    expiries = state.expiries
+    soon = state.loop.time() + 0.001  # the loop may call a little early: do not re-arm for nothing
+    while expiries:
+        deadline, future = expiries[0]
+        if deadline > soon:
+            state.timer = state.loop.call_at(deadline, _expire_due, state)
+            return
+        expiries.popleft()
+        if not future.done():
+            future.set_result(None)
 
 
 def _show(address: tuple[str, int]) -> str:

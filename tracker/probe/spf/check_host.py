@@ -50,6 +50,7 @@ class _Abort(Exception):
         self.detail = detail
 
 
+@functools.lru_cache(maxsize=1024)  # a sweep checks the same few outbound IPs for every domain
 def client_address(ip: str) -> IPAddress:
     """The client IP, an IPv4-mapped IPv6 address taken as IPv4 (section 5, last paragraph)."""
     address = ipaddress.ip_address(ip.strip())
@@ -122,9 +123,20 @@ class _Evaluation:
         return await self.evaluate(record, domain, depth)
 
     async def evaluate(self, record: SpfRecord, domain: str, depth: int) -> SpfResult:
-        ctx = replace(self.ctx, domain=domain)
+        ctx = self.ctx if self.ctx.domain == domain else replace(self.ctx, domain=domain)
+        ip = ctx.ip
         for term in record.mechanisms:
-            if await self.matches(term, ctx, depth):
+            name = term.name
+            # ip4/ip6/all need no DNS: decided here, without a coroutine per term
+            if name == "ip4":
+                matched = ip.version == 4 and ip in _network(term.value, _cidr(term.cidr4, 32))
+            elif name == "ip6":
+                matched = ip.version == 6 and ip in _network(term.value, _cidr(term.cidr6, 128))
+            elif name == "all":
+                matched = True
+            else:
+                matched = await self.matches(term, ctx, depth)
+            if matched:
                 result = _QUALIFIER_RESULTS[term.qualifier]
                 explanation = await self.explain(record, ctx) if result == "fail" else ""
                 return SpfResult(result, explanation=explanation, mechanism=term.text)

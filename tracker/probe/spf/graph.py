@@ -120,7 +120,10 @@ async def fetch_tree(resolver: Resolver, customer: str, ctx: MacroContext) -> Sp
         if depth > MAX_TREE_DEPTH:
             graph.truncated.append(f"include chain deeper than {MAX_TREE_DEPTH} levels (at {level[0][0]})")
             break
-        lookups = await asyncio.gather(*(fetch_spf(resolver, domain) for domain, _ in level))
+        if len(level) == 1:  # the usual case (one include per level): no task to schedule
+            lookups = [await fetch_spf(resolver, level[0][0])]
+        else:
+            lookups = await asyncio.gather(*(fetch_spf(resolver, domain) for domain, _ in level))
         next_level: list[tuple[str, tuple[str, ...]]] = []
         for (domain, path), lookup in zip(level, lookups, strict=True):
             if lookup.failed:

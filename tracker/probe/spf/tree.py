@@ -67,6 +67,7 @@ class SpfAnalysis:
     error: str | None = None
     failures: list[LookupFailure] = field(default_factory=list)
     complete: bool = True
+    root_answer: Answer | None = None  # the customer's own TXT answer (the report's apex TXT)
 
 
 def failure_reason(answer: Answer) -> str:
@@ -119,7 +120,7 @@ def collect_references(
 
 async def _probe_void_terms(
     resolver: Resolver, graph: SpfGraph, ctx: MacroContext
-) -> tuple[set[tuple[str, int]], list[Answer]]:
+) -> tuple[set[tuple[str, int]], list[Answer], dict[tuple[str, str], Answer]]:
     """Ask the A/MX question of every a/mx term before `all`, as a receiver would (IPv4 view)."""
     questions: list[tuple[str, int, str, str]] = []
     for domain, node in graph.nodes.items():
@@ -137,25 +138,57 @@ async def _probe_void_terms(
             target = domain if term.value is None else expand_target(term, local)
             if target is not None:
                 questions.append((domain, index, target, "A" if term.name == "a" else "MX"))
-    answers = await asyncio.gather(*(resolver.query(target, rdtype) for _, _, target, rdtype in questions))
+    if len(questions) <= 1:  # most records have at most one a/mx term: no task for it
+        answers = [await resolver.query(target, rdtype) for _, _, target, rdtype in questions]
+    else:
+        answers = await asyncio.gather(
+            *(resolver.query(target, rdtype) for _, _, target, rdtype in questions)
+        )
     void = {(d, i) for (d, i, _, _), answer in zip(questions, answers, strict=True) if answer.void}
     failed = [answer for answer in answers if answer.failed]
-    return void, failed
+    known = {
+        (target, rdtype): answer for (_, _, target, rdtype), answer in zip(questions, answers, strict=True)
+    }
+    return void, failed, known
+
+
+class _AnswersInHand:
+    """The resolver as check_host() sees it after the tree walk: answers already fetched come first.
+
+    check_host() then evaluates exactly what the tree walk saw (a failed TXT is the
+    same failure, not a second round of timeouts) and asks the resolver only for
+    what the walk did not ask (A of MX hosts, exists:, ptr).
+    """
+
+    __slots__ = ("known", "resolver")
+
+    def __init__(self, resolver: Resolver, known: dict[tuple[str, str], Answer]):
+        self.resolver = resolver
+        self.known = known
+
+    async def query(self, name: str, rdtype: str) -> Answer:
+        answer = self.known.get((name, rdtype))
+        if answer is not None:
+            return answer
+        return await self.resolver.query(name, rdtype)
 
 
 # -- check_host for the campaign's outbound IPs ---------------------------------------------------
 
 
-async def _authorizes(resolver: Resolver, domain: str, service: Service, every: bool) -> bool | None:
+async def _authorizes(
+    resolver: Resolver | _AnswersInHand, domain: str, service: Service, every: bool
+) -> bool | None:
     """every=True: pass for all IPs (successor); every=False: pass for at least one (legacy)."""
     if not service.outbound_ips:
         return None
-    results = await asyncio.gather(
-        *(
-            check_host(resolver, str(ip), domain, f"postmaster@{domain}", domain)
-            for ip in service.outbound_ips
+    sender = f"postmaster@{domain}"
+    if len(service.outbound_ips) == 1:  # the usual case: no task to schedule
+        results = [await check_host(resolver, str(service.outbound_ips[0]), domain, sender, domain)]
+    else:
+        results = await asyncio.gather(
+            *(check_host(resolver, str(ip), domain, sender, domain) for ip in service.outbound_ips)
         )
-    )
     passes = [r.result == "pass" for r in results]
     unknown = any(r.result == "temperror" for r in results)
     if every:
@@ -278,13 +311,22 @@ async def analyze_spf(resolver: Resolver, domain: str, campaign: Campaign) -> Sp
     """Everything the report needs about the SPF tree of one customer domain."""
     domain = domain.strip().rstrip(".").lower()
     ctx = placeholder_context(domain, _sample_ip(campaign))
-    # check_host() runs alongside the tree walk: the resolver shares their in-flight queries.
-    graph, authorizes_successor, authorizes_legacy = await asyncio.gather(
-        fetch_tree(resolver, domain, ctx),
-        _authorizes(resolver, domain, campaign.successor, every=True),
-        _authorizes(resolver, domain, campaign.legacy, every=False),
-    )
-    void_terms, failed_probes = await _probe_void_terms(resolver, graph, ctx)
+    graph = await fetch_tree(resolver, domain, ctx)
+    void_terms, failed_probes, known = await _probe_void_terms(resolver, graph, ctx)
+    root_node = graph.nodes.get(domain)
+    if root_node is not None and root_node.lookup.failed:
+        # check_host() starts with this very TXT question: it could only say temperror,
+        # which leaves both answers open (None), so do not ask again.
+        authorizes_successor = authorizes_legacy = None
+    else:
+        # check_host() runs after the tree walk, on the answers the walk already has
+        # (every TXT of the tree, the A/MX of its a/mx terms): RFC 7208 evaluation,
+        # without asking or waiting again.
+        for name, node in graph.nodes.items():
+            known[(name, "TXT")] = node.lookup.answer
+        in_hand = _AnswersInHand(resolver, known)
+        authorizes_successor = await _authorizes(in_hand, domain, campaign.successor, every=True)
+        authorizes_legacy = await _authorizes(in_hand, domain, campaign.legacy, every=False)
     legacy = campaign.legacy
     outcome = worst_case(graph, void_terms, legacy.matches_spf_domain)
     holders = collect_references(graph, legacy)
@@ -308,6 +350,7 @@ async def analyze_spf(resolver: Resolver, domain: str, campaign: Campaign) -> Sp
             for a in [*graph.failed_answers, *failed_probes]
         ],
         complete=not graph.failed_answers and not graph.truncated,
+        root_answer=root.lookup.answer if root is not None else None,
     )
     if analysis.record is not None and outcome.result in ("permerror", "temperror"):
         analysis.error = f"{outcome.result}: {outcome.detail}"
