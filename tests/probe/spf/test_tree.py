@@ -353,3 +353,22 @@ def test_a_record_with_thousands_of_terms_is_cut_and_incomplete(serve, resolver,
     analysis = analyze(resolver, campaign)
     assert analysis.complete is False
     assert any("only the first 1000 were followed" in w for w in analysis.warnings)
+
+
+def test_a_legacy_include_in_a_record_with_a_syntax_error_is_still_a_reference(serve, resolver, campaign):
+    serve(
+        {
+            "customer.com": {
+                "TXT": ["v=spf1 include:SPF.po.2iij.net. <script>x</script> redirect=spf.po.2iij.net"]
+            }
+        }
+    )
+    result = analyze(resolver, campaign)
+    assert result.references == [
+        Reference("spf-include", LEGACY, ("customer.com",)),
+        Reference("spf-redirect", LEGACY, ("customer.com",)),
+    ]
+    assert result.error is not None and result.error.startswith("permerror")
+    assert result.suggested_record is None
+    assert any("syntax error" in warning for warning in result.warnings)
+    assert result.complete

@@ -10,6 +10,7 @@ resolver, whose cache keeps every record fetched once.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass, field
 
 from ..campaign import Campaign, Service
@@ -84,10 +85,28 @@ def _inside_legacy(node: Node, legacy: Service) -> bool:
     return any(legacy.matches_spf_domain(domain) for domain in node.path[1:])
 
 
+# A record with a syntax error is still published: a legacy include in it must be
+# cleaned up too, so its terms are read token by token (no macro expansion).
+_LOOSE_POINTER = re.compile(r"^[+?~-]?(include):(\S+)$|^(redirect)=(\S+)$", re.IGNORECASE)
+
+
+def _broken_record_references(node: Node, text: str, legacy: Service) -> list[Reference]:
+    found: list[Reference] = []
+    for token in text.split()[1:]:
+        match = _LOOSE_POINTER.match(token)
+        if match is None:
+            continue
+        target = (match.group(2) or match.group(4)).rstrip(".").lower()
+        if legacy.matches_spf_domain(target):
+            kind = "spf-include" if match.group(1) else "spf-redirect"
+            found.append(Reference(kind, target, node.path))
+    return found
+
+
 def _record_references(node: Node, parsed: ParsedRecord, legacy: Service) -> list[Reference]:
     found: list[Reference] = []
     if parsed.record is None:
-        return found
+        return _broken_record_references(node, parsed.text, legacy)
     for index, term in enumerate(parsed.record.terms):
         target = parsed.targets.get(index)
         if target is not None and legacy.matches_spf_domain(target):
@@ -237,12 +256,19 @@ async def _suggest(
     campaign: Campaign,
     ctx: MacroContext,
 ) -> tuple[str | None, str | None, list[str]]:
+    # A record with a syntax error cannot be rewritten term by term: say so instead.
+    broken = [d for d, items in holders.items() if any(p.record is None for p, _ in items)]
+    holders = {d: [(p, r) for p, r in items if p.record is not None] for d, items in holders.items()}
+    holders = {d: items for d, items in holders.items() if items}
+    broken_notes = [
+        f"{d}: its SPF record has a syntax error; fix it and remove the legacy term by hand" for d in broken
+    ]
     if not holders:
-        return None, None, []
+        return None, None, broken_notes
     root = graph.root
     own = registrable_domain(root)
     controlled = [d for d in holders if d == root or registrable_domain(d) == own]
-    notes = [
+    notes = broken_notes + [
         f"legacy reference in {d}, which is not under {own}: its owner has to change it"
         for d in holders
         if d not in controlled
