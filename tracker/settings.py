@@ -151,6 +151,15 @@ X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Cache for dashboard figures: per process by default; production points CACHE_URL
+# at Redis so web processes and workers share one copy (e.g. redis://host:6379/1).
+CACHE_URL = env_str("CACHE_URL")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    if CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 # Email: console in development, EMAIL_URL (smtp://user:pass@host:port) in production.
 _email = dj_email_url.parse(env_str("EMAIL_URL", "console:"))
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
@@ -166,7 +175,14 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "retirement-tracker@localhost
 # filesystem transport (see scripts/run.sh).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
-if CELERY_BROKER_URL.startswith("filesystem://"):
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A task whose worker died unacked is delivered again after this long: keep it above
+    # CELERY_TASK_TIME_LIMIT, or a slow chunk is handed to a second worker while it runs.
+    _visibility = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": _visibility}
+    if _visibility < 60:  # tests: look for such tasks every second, not every 100 s
+        CELERY_BROKER_TRANSPORT_OPTIONS |= {"unacked_restore_interval": 1, "unacked_restore_throttle": 1}
+elif CELERY_BROKER_URL.startswith("filesystem://"):
     _queue = BASE_DIR / ".broker"
     for sub in ("in", "processed"):
         (_queue / sub).mkdir(parents=True, exist_ok=True)
