@@ -24,9 +24,11 @@ class CustomerFilterSet(django_filters.FilterSet):
         label="Search",
         widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "name, account id or domain"}),
     )
+    # Checkboxes in a dropdown (templates/includes/checkbox_dropdown.html), not a cramped multi-select.
     status = django_filters.MultipleChoiceFilter(
         choices=MigrationStatus.choices,
-        widget=forms.SelectMultiple(attrs={"class": "form-select", "size": 3}),
+        label="Status",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     rep = django_filters.ModelChoiceFilter(
         queryset=_reps,

@@ -81,3 +81,20 @@ class ImportForm(BootstrapMixin, forms.Form):
         if upload.size > self.MAX_BYTES:
             raise forms.ValidationError("The file is larger than 20 MB; split it.")
         return upload
+
+
+class DomainAddForm(BootstrapMixin, forms.Form):
+    """One or more domain names for customers.services.domain_add."""
+
+    names = forms.CharField(
+        label="Add domains",
+        max_length=10_000,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": "example.com, 例え.jp", "spellcheck": "false"}
+        ),
+        help_text="One or several, separated by spaces, commas or new lines. Unicode names are stored as A-labels.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_widgets()

@@ -5,7 +5,7 @@ through model methods (Customer.update / change_status), never by setting fields
 from django.contrib import messages
 from django.db.models import F
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_filters.views import FilterView
@@ -14,11 +14,19 @@ from django_tables2 import SingleTableMixin
 from customers import exporter
 from customers.access import customers_visible_to, get_customer_for_user, ops_required
 from customers.filters import CustomerFilterSet
-from customers.forms import ChangeStatusForm, CustomerForm, ImportForm
+from customers.forms import ChangeStatusForm, CustomerForm, DomainAddForm, ImportForm
 from customers.importer import COLUMNS, import_customers
 from customers.models import Customer, CustomerConflict, StatusTransitionError
 from customers.roles import is_ops
+from customers.services import (
+    DomainChangeError,
+    domain_add,
+    domain_history,
+    domain_remove,
+    split_domain_names,
+)
 from customers.tables import CustomerTable
+from customers.templatetags.customers_tags import unicode_domain
 from tracker.choices import ACTIVE_TASK_STATUSES
 from tracker.dashboards import active_campaign, customer_workspace_annotations
 from tracker.views.access import tasks_visible_to
@@ -72,7 +80,7 @@ def _open_tasks(user, customer):
     )
 
 
-def _detail_context(request, customer, status_form=None, status_conflict=""):
+def _detail_context(request, customer, status_form=None, status_conflict="", domain_form=None):
     return {
         "customer": customer,
         "domains": customer.domains.all(),
@@ -80,6 +88,7 @@ def _detail_context(request, customer, status_form=None, status_conflict=""):
         "status_form": status_form or ChangeStatusForm(customer=customer),
         "status_conflict": status_conflict,
         "open_tasks": _open_tasks(request.user, customer),
+        "domain_form": domain_form or DomainAddForm(),
     }
 
 
@@ -123,6 +132,60 @@ def customer_status(request, pk):
         )
     messages.success(request, f"Status changed to {customer.status_choice.label}.")
     return redirect(customer)
+
+
+def _domains_url(customer) -> str:
+    return f"{customer.get_absolute_url()}#domains"
+
+
+def _shown(name: str) -> str:
+    """A stored A-label as the success message shows it: `xn--r8jz45g.jp (例え.jp)`."""
+    readable = unicode_domain(name)
+    return name if readable == name else f"{name} ({readable})"
+
+
+@require_POST
+def customer_domain_add(request, pk):
+    """Add one or more domains to a customer, all or nothing (customers.services.domain_add)."""
+    customer = get_customer_for_user(request.user, pk, DETAIL_QUERYSET)
+    form = DomainAddForm(request.POST)
+    if form.is_valid():
+        try:
+            added = domain_add(customer, split_domain_names(form.cleaned_data["names"]), by=request.user)
+        except DomainChangeError as exc:
+            for error in exc.errors:
+                form.add_error("names", error)
+        else:
+            names = ", ".join(_shown(domain.name) for domain in added)
+            messages.success(request, f"Added {len(added)} domain{'s' if len(added) != 1 else ''}: {names}.")
+            return redirect(_domains_url(customer))
+    context = _detail_context(request, customer, domain_form=form)
+    return render(request, "customers/customer_detail.html", context, status=400)
+
+
+def customer_domain_remove(request, pk, domain_pk):
+    """GET asks for confirmation; POST deletes the domain.
+
+    Checks and follow-up tasks cascade with a domain, so a domain with any stored
+    check or task (open or closed) is kept and the user is told why: the sweep
+    history and what reps did about it matter more to operations than a tidy
+    list. Only a domain nothing has recorded yet (a typo, a wrong paste) goes.
+    Nothing is written to the status log (it records status changes only);
+    the removal is logged and confirmed with a message.
+    """
+    customer = get_customer_for_user(request.user, pk, Customer.objects.select_related("rep"))
+    domain = get_object_or_404(customer.domains, pk=domain_pk)
+    if request.method == "POST":
+        try:
+            domain_remove(domain, by=request.user)
+        except DomainChangeError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, f"Removed {_shown(domain.name)}.")
+        return redirect(_domains_url(customer))
+    checks, tasks = domain_history(domain)
+    context = {"customer": customer, "domain": domain, "checks": checks, "tasks": tasks}
+    return render(request, "customers/domain_remove.html", context)
 
 
 def _differences(form, current: Customer) -> list[dict]:

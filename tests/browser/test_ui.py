@@ -201,3 +201,42 @@ def test_a_rep_filters_changes_a_status_in_place_and_sees_it_in_the_history(
     )
     customer.refresh_from_db()
     assert customer.status == "scheduled"
+
+
+def test_ops_filter_by_several_statuses_from_the_checkbox_dropdown(
+    page, live_server, login, screenshot, world, ops_user
+):
+    world["bobcat"].customer.change_status("contacted")
+    login(ops_user.username)
+    page.goto(f"{live_server.url}/customers/")
+    toggle = page.get_by_role("button", name="Status Any")
+    toggle.click()
+    page.get_by_label("Contacted", exact=True).check()
+    page.get_by_label("Unreachable").check()
+    screenshot("ops-customers-status-filter-open")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state("networkidle")
+    assert "status=contacted" in page.url and "status=unreachable" in page.url
+    assert page.get_by_role("link", name="Bobcat Logistics").is_visible()
+    assert page.get_by_role("link", name="Acme Widgets").count() == 0
+    assert page.get_by_role("button", name="Status Contacted, Unreachable").is_visible()
+    screenshot("ops-customers-status-filtered")
+
+
+def test_a_rep_adds_and_removes_a_domain(page, live_server, login, screenshot, world):
+    login("alice")
+    customer = world["acme"].customer
+    page.goto(f"{live_server.url}{customer.get_absolute_url()}")
+    page.get_by_label("Add domains").fill("例え.jp, foo..bar")
+    page.get_by_role("button", name="Add domain").click()
+    assert "empty label" in page.locator("#domain-add").inner_text()
+    page.get_by_label("Add domains").fill("例え.jp, typo.example")
+    page.get_by_role("button", name="Add domain").click()
+    page.wait_for_load_state("networkidle")
+    assert "xn--r8jz45g.jp (例え.jp)" in page.locator(".alert-success").inner_text()
+    screenshot("rep-customer-domains-added")
+    page.get_by_role("link", name="Remove typo.example").click()
+    page.get_by_role("button", name="Remove typo.example").click()
+    page.wait_for_load_state("networkidle")
+    assert "Removed typo.example." in page.locator(".alert-success").inner_text()
+    assert not customer.domains.filter(name="typo.example").exists()
