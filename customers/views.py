@@ -89,6 +89,7 @@ def _detail_context(request, customer, status_form=None, status_conflict="", dom
         "status_conflict": status_conflict,
         "open_tasks": _open_tasks(request.user, customer),
         "domain_form": domain_form or DomainAddForm(),
+        "notices": customer.notices.select_related("campaign", "drafted_by", "sent_by"),
     }
 
 

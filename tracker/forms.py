@@ -1,13 +1,15 @@
-"""Forms of the tracker pages: campaign settings and the follow-up task actions."""
+"""Forms of the tracker pages: campaign settings, the follow-up task actions, customer notices."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django import forms
+from django.template import TemplateSyntaxError
 from django.utils import timezone
 
-from tracker.models import Campaign
+from tracker.models import Campaign, NoticeTemplate
+from tracker.notices import compile_notice_template
 from tracker.probe import campaign as probe_campaign
 
 # The contract's per-service lists, edited one entry per line.
@@ -158,3 +160,46 @@ class TaskSnoozeForm(forms.Form):
         if until <= timezone.localdate():
             raise forms.ValidationError("Pick a day after today.")
         return until
+
+
+class NoticeForm(forms.Form):
+    """The rep's edits to a drafted customer notice (see tracker.notices.notice_edit)."""
+
+    recipient = forms.EmailField(
+        label="To",
+        required=False,
+        help_text="The customer's contact address; needed to send by email.",
+        widget=forms.EmailInput(attrs={"class": "form-control"}),
+    )
+    subject = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"class": "form-control"}))
+    body = forms.CharField(
+        label="Text",
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 18, "class": "form-control font-monospace"}),
+    )
+
+
+class NoticeTemplateForm(forms.ModelForm):
+    """The campaign's notice template (Django template syntax, checked before it is saved)."""
+
+    class Meta:
+        model = NoticeTemplate
+        fields = ["subject", "body"]
+        widgets = {
+            "subject": forms.TextInput(attrs={"class": "form-control font-monospace"}),
+            "body": forms.Textarea(attrs={"rows": 20, "class": "form-control font-monospace"}),
+        }
+
+    def _compiled(self, name: str) -> str:
+        source = self.cleaned_data[name]
+        try:
+            compile_notice_template(source)
+        except TemplateSyntaxError as error:
+            raise forms.ValidationError(f"Template syntax error: {error}", code="syntax") from error
+        return source
+
+    def clean_subject(self) -> str:
+        return self._compiled("subject")
+
+    def clean_body(self) -> str:
+        return self._compiled("body")

@@ -7,6 +7,12 @@ with each domain's changes from its latest check: the SPF record to publish
 may edit subject and body before `notice_send(notice, by, via_email=True)`,
 which mails it (or records that it went by other means) exactly once and
 stamps the customer's `notice_sent_at`.
+
+Security: the campaign template is Django template syntax stored in the
+database and edited by ops, so it is rendered by a bare engine (no loaders, no
+tag libraries to `{% load %}`) with plain data only (dicts, strings, dates,
+lists), never model instances: no way to walk from `customer` to the rep's
+password hash or to the ORM.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.template import Context, Template
+from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
 from django.utils import timezone
 
@@ -28,13 +34,17 @@ DEFAULT_SUBJECT = "Action needed: DNS changes for your mail before {{ deadline|d
 DEFAULT_TEMPLATE = "tracker/email/notice_default.txt"
 
 
+# Only the built-in tags and filters; `{% include %}`/`{% extends %}` find no template.
+NOTICE_ENGINE = Engine(dirs=[], app_dirs=False, libraries={}, autoescape=False)
+
+
 class NoticeError(ValueError):
-    """The notice cannot be sent (already sent, or no address to send it to)."""
+    """The notice cannot be drafted, edited or sent (template error, sent already, no address)."""
 
 
 @dataclass
 class DomainChanges:
-    domain: object
+    domain: dict
     verdict: str = ""
     changes: list[str] = field(default_factory=list)
 
@@ -47,7 +57,7 @@ def successor_mx_text(campaign) -> str:
 
 def domain_changes(domain, state: DomainState | None, campaign) -> DomainChanges:
     """What this customer must change in DNS for one domain, from its latest check."""
-    item = DomainChanges(domain=domain, verdict=state.verdict if state else "")
+    item = DomainChanges(domain={"name": domain.name}, verdict=state.verdict if state else "")
     report = state.latest_check.report if state and state.latest_check else None
     if report is None:
         item.changes.append("not checked yet: we will tell you once we have looked at it")
@@ -68,7 +78,20 @@ def domain_changes(domain, state: DomainState | None, campaign) -> DomainChanges
     return item
 
 
+def _user_data(user) -> dict | None:
+    if user is None:
+        return None
+    full_name = user.get_full_name()
+    return {
+        "name": full_name or user.username,
+        "full_name": full_name,
+        "username": user.username,
+        "email": user.email,
+    }
+
+
 def notice_context(customer: Customer, campaign) -> dict:
+    """The template context: plain data only (see the module docstring), never model instances."""
     domains = list(customer.domains.order_by("name"))
     states = {
         state.domain_id: state
@@ -77,32 +100,86 @@ def notice_context(customer: Customer, campaign) -> dict:
         )
     }
     return {
-        "customer": customer,
-        "campaign": campaign,
+        "customer": {
+            "name": customer.name,
+            "account_id": customer.account_id,
+            "contact_name": customer.contact_name,
+            "contact_email": customer.contact_email,
+            "rep": _user_data(customer.rep),
+        },
+        "campaign": {
+            "name": campaign.name,
+            "slug": campaign.slug,
+            "end_date": campaign.end_date,
+            "cleanup_date": campaign.cleanup_date,
+            "legacy": {"name": (campaign.legacy or {}).get("name", "")},
+            "successor": {
+                "name": (campaign.successor or {}).get("name", ""),
+                "mx_hosts": list((campaign.successor or {}).get("mx_hosts", [])),
+                "spf_includes": list((campaign.successor or {}).get("spf_includes", [])),
+            },
+        },
         "deadline": next_deadline(campaign, timezone.localdate()) or campaign.end_date,
-        "domains": [domain_changes(domain, states.get(domain.pk), campaign) for domain in domains],
+        "domains": [vars(domain_changes(domain, states.get(domain.pk), campaign)) for domain in domains],
     }
+
+
+def compile_notice_template(source: str):
+    """The compiled campaign template; TemplateSyntaxError if it is not valid."""
+    return NOTICE_ENGINE.from_string(source)
+
+
+def notice_render(customer: Customer, campaign, subject: str | None = None, body: str | None = None):
+    """(subject, body) for `customer`: from the given sources, else the campaign's template, else the default.
+
+    Raises NoticeError when the template cannot be compiled or rendered.
+    """
+    context = Context(notice_context(customer, campaign), autoescape=False)
+    if subject is None or body is None:
+        template = NoticeTemplate.objects.filter(campaign=campaign).first()
+        if template is not None:
+            subject, body = template.subject, template.body
+    try:
+        # Plain-text mail: no HTML escaping (DNS text is shown as it is, inside quotes).
+        if subject is None or body is None:
+            subject = compile_notice_template(DEFAULT_SUBJECT).render(context)
+            body = get_template(DEFAULT_TEMPLATE).template.render(context)
+        else:
+            subject = compile_notice_template(subject).render(context)
+            body = compile_notice_template(body).render(context)
+    except (
+        TemplateSyntaxError,
+        TemplateDoesNotExist,
+        ValueError,
+        TypeError,
+        LookupError,
+        ArithmeticError,
+    ) as error:
+        raise NoticeError(f"the notice template has an error: {error}") from error
+    return " ".join(subject.split())[:200], body.strip() + "\n"
 
 
 def notice_draft(customer: Customer, campaign, by=None) -> CustomerNotice:
     """A draft notice (a row, editable before sending) from the campaign's template."""
-    context = notice_context(customer, campaign)
-    template = NoticeTemplate.objects.filter(campaign=campaign).first()
-    # Plain-text mail: no HTML escaping (DNS text is shown as it is, inside quotes).
-    if template is not None:
-        subject = Template(template.subject).render(Context(context, autoescape=False))
-        body = Template(template.body).render(Context(context, autoescape=False))
-    else:
-        subject = Template(DEFAULT_SUBJECT).render(Context(context, autoescape=False))
-        body = get_template(DEFAULT_TEMPLATE).template.render(Context(context, autoescape=False))
+    subject, body = notice_render(customer, campaign)
     return CustomerNotice.objects.create(
         customer=customer,
         campaign=campaign,
-        subject=" ".join(subject.split())[:200],
-        body=body.strip() + "\n",
+        subject=subject,
+        body=body,
         recipient=customer.contact_email,
         drafted_by=by,
     )
+
+
+def notice_edit(notice: CustomerNotice, subject: str, body: str, recipient: str) -> CustomerNotice:
+    """Save the rep's edits to a draft; a sent notice is read-only (NoticeError)."""
+    changes = {"subject": subject, "body": body, "recipient": recipient}
+    if not CustomerNotice.objects.filter(pk=notice.pk, sent_at__isnull=True).update(**changes):
+        raise NoticeError("this notice was sent already: it can no longer be edited")
+    for name, value in changes.items():
+        setattr(notice, name, value)
+    return notice
 
 
 def notice_send(notice: CustomerNotice, by, via_email: bool = True) -> CustomerNotice:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tracker.views import campaigns, customers, dashboard, domains, sweeps, tasks
+from tracker.views import campaigns, customers, dashboard, domains, notices, sweeps, tasks
 
 app_name = "tracker"
 
@@ -11,6 +11,11 @@ urlpatterns = [
     path("campaigns/", campaigns.campaign_list, name="campaign_list"),
     path("campaigns/<slug:slug>/dashboard/", dashboard.campaign_dashboard, name="campaign_dashboard"),
     path("campaigns/<slug:slug>/edit/", campaigns.campaign_edit, name="campaign_edit"),
+    path(
+        "campaigns/<slug:slug>/notice-template/",
+        notices.notice_template_edit,
+        name="notice_template_edit",
+    ),
     path("campaigns/<slug:slug>/sweeps/", sweeps.sweep_list, name="sweep_list"),
     path("campaigns/<slug:slug>/sweeps/start/", sweeps.sweep_create, name="sweep_create"),
     path("campaigns/<slug:slug>/sweeps/<int:pk>/resume/", sweeps.sweep_resume_view, name="sweep_resume"),
@@ -30,4 +35,7 @@ urlpatterns = [
         customers.customer_status_inline,
         name="customer_status_inline",
     ),
+    path("customers/<int:pk>/notice/", notices.customer_notice, name="customer_notice"),
+    path("customers/<int:pk>/notices/", notices.customer_notices, name="customer_notices"),
+    path("customers/<int:pk>/notices/<int:notice_pk>/", notices.notice_update, name="notice_update"),
 ]

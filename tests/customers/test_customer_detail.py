@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from customers.choices import MigrationStatus
 from tests.factories import DomainFactory
+from tracker.models import Campaign
 
 
 def url(customer):
@@ -96,11 +97,14 @@ def test_query_count_does_not_grow_with_domains_tasks_or_history(
     _workspace(customer, domains=2)
     customer.change_status(MigrationStatus.CONTACTED, by=rep)
     rep_client.get(url(customer))
-    # session, user, groups, customer, its domains, active campaign, verdicts, next task, open tasks, history
-    with django_assert_num_queries(10) as few:
+    # session, user, groups, customer, its domains, active campaign, verdicts, next task, open tasks,
+    # history, notices
+    with django_assert_num_queries(11) as few:
         rep_client.get(url(customer))
     _workspace(customer, domains=10)
     customer.refresh_from_db()
     customer.change_status(MigrationStatus.SCHEDULED, by=rep)
+    for number in range(3):
+        customer.notices.create(campaign=Campaign.objects.first(), subject=f"Notice {number}", body="Text")
     with django_assert_num_queries(len(few.captured_queries)):
         assert rep_client.get(url(customer)).status_code == 200

@@ -95,3 +95,26 @@ def test_a_customer_without_an_address_cannot_be_mailed(checked_customer, campai
     with pytest.raises(NoticeError):
         notice_send(notice, by=rep)
     assert CustomerNotice.objects.get().sent_at is None
+
+
+def test_the_template_gets_plain_data_not_models(checked_customer, campaign, rep):
+    """Ops edit the template: it must not reach the rep's password hash, or any model."""
+    NoticeTemplate.objects.create(
+        campaign=campaign,
+        subject="[{{ customer.rep.password }}]",
+        body=(
+            "[{{ customer.rep.password }}][{{ customer.rep.name }}]"
+            "[{{ customer.domains.all }}][{{ campaign.notices.all }}][{{ domains.0.domain.customer }}]"
+        ),
+    )
+    notice = notice_draft(checked_customer, campaign)
+    assert notice.subject == "[]"
+    assert notice.body.strip() == "[][Alice Archer][][][]"
+
+
+@pytest.mark.parametrize("body", ['{% load static %}{% static "x" %}', '{% include "base.html" %}'])
+def test_the_template_cannot_load_tags_or_other_templates(checked_customer, campaign, body):
+    NoticeTemplate.objects.create(campaign=campaign, subject="s", body=body)
+    with pytest.raises(NoticeError, match="template has an error"):
+        notice_draft(checked_customer, campaign)
+    assert not CustomerNotice.objects.exists()

@@ -1,0 +1,167 @@
+"""Customer notices: the rep's draft (edit, send by email or mark sent), the history, the campaign template.
+
+Reps act on their own customers' notices (others are a 404, via
+customers.access); ops on everyone's, and they alone edit the campaign's
+template. Drafting, editing and sending go through tracker.notices.
+"""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import get_template
+from django.views.decorators.http import require_POST
+
+from customers.access import get_customer_for_user, ops_required
+from customers.models import Customer
+from tracker.dashboards import active_campaign
+from tracker.forms import NoticeForm, NoticeTemplateForm
+from tracker.models import Campaign, NoticeTemplate
+from tracker.notices import (
+    DEFAULT_SUBJECT,
+    DEFAULT_TEMPLATE,
+    NoticeError,
+    notice_draft,
+    notice_edit,
+    notice_render,
+    notice_send,
+)
+
+ACTIONS = {"save", "send", "mark_sent"}
+
+
+def _notices(customer):
+    """A customer's notices, newest first, for the history (one query)."""
+    return customer.notices.select_related("campaign", "drafted_by", "sent_by")
+
+
+def _notice_page(request, customer, campaign, notice, form=None, error="", status=200):
+    if notice is not None and not notice.is_sent and form is None:
+        form = NoticeForm(
+            initial={"recipient": notice.recipient, "subject": notice.subject, "body": notice.body}
+        )
+    context = {
+        "customer": customer,
+        "campaign": campaign,
+        "notice": notice,
+        "form": form,
+        "error": error,
+        "sent_count": customer.notices.filter(sent_at__isnull=False).count(),
+    }
+    return render(request, "tracker/customer_notice.html", context, status=status)
+
+
+def customer_notice(request, pk):
+    """GET: the latest unsent draft for the active campaign (never writes). POST: draft a new one."""
+    customer = get_customer_for_user(request.user, pk)
+    campaign = active_campaign()
+    if request.method == "POST":
+        if campaign is None:
+            return _notice_page(request, customer, None, None, error="There is no campaign.", status=409)
+        try:
+            notice_draft(customer, campaign, by=request.user)
+        except NoticeError as error:
+            return _notice_page(
+                request, customer, campaign, None, error=f"Cannot draft: {error}.", status=409
+            )
+        messages.success(request, "Notice drafted: review and edit it before sending.")
+        return redirect("tracker:customer_notice", pk=customer.pk)
+    notice = None
+    if campaign is not None:
+        notice = (
+            customer.notices.filter(campaign=campaign, sent_at__isnull=True)
+            .select_related("drafted_by")
+            .first()
+        )
+    return _notice_page(request, customer, campaign, notice)
+
+
+@require_POST
+def notice_update(request, pk, notice_pk):
+    """Save the edited draft, then maybe send it by email or record it as sent by other means."""
+    customer = get_customer_for_user(request.user, pk)
+    notice = get_object_or_404(
+        customer.notices.select_related("campaign", "drafted_by", "sent_by"), pk=notice_pk
+    )
+    action = request.POST.get("action", "save")
+    if action not in ACTIONS:
+        action = "save"
+    form = NoticeForm(request.POST)
+    if notice.is_sent:
+        return _notice_page(
+            request, customer, notice.campaign, notice, error="This notice was sent already.", status=409
+        )
+    if not form.is_valid():
+        return _notice_page(request, customer, notice.campaign, notice, form=form, status=400)
+    data = form.cleaned_data
+    try:
+        notice = notice_edit(notice, data["subject"], data["body"], data["recipient"])
+        if action == "save":
+            messages.success(request, "Draft saved.")
+            return redirect("tracker:customer_notice", pk=customer.pk)
+        notice = notice_send(notice, by=request.user, via_email=action == "send")
+    except NoticeError as error:
+        notice.refresh_from_db()
+        if notice.is_sent:
+            form = None
+        message = f"Not sent: {error}." + (" Your edits are saved." if not notice.is_sent else "")
+        return _notice_page(request, customer, notice.campaign, notice, form=form, error=message, status=409)
+    if action == "send":
+        messages.success(request, f"Notice sent by email to {notice.recipient}.")
+    else:
+        messages.success(request, "Notice recorded as given by other means.")
+    return redirect("tracker:customer_notices", pk=customer.pk)
+
+
+def customer_notices(request, pk):
+    """Every notice to the customer, with its full text: 'did we tell them?'."""
+    customer = get_customer_for_user(request.user, pk)
+    return render(
+        request, "tracker/customer_notices.html", {"customer": customer, "notices": _notices(customer)}
+    )
+
+
+def _sample_customer():
+    """The customer the template preview is rendered for: the first one (by name) with a domain."""
+    return (
+        Customer.objects.filter(domains__isnull=False)
+        .select_related("rep")
+        .order_by("name")
+        .distinct()
+        .first()
+    )
+
+
+def _default_sources() -> dict:
+    return {"subject": DEFAULT_SUBJECT, "body": get_template(DEFAULT_TEMPLATE).template.source}
+
+
+@ops_required
+def notice_template_edit(request, slug):
+    """Ops edit the campaign's notice template, with a preview for a sample customer."""
+    campaign = get_object_or_404(Campaign, slug=slug)
+    template = NoticeTemplate.objects.filter(campaign=campaign).first() or NoticeTemplate(campaign=campaign)
+    initial = {} if template.pk else _default_sources()
+    form = NoticeTemplateForm(request.POST or None, instance=template, initial=initial)
+    sample = _sample_customer()
+    preview = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            subject, body = form.cleaned_data["subject"], form.cleaned_data["body"]
+            try:
+                preview = notice_render(sample, campaign, subject, body) if sample else None
+            except NoticeError as error:
+                form.add_error("body", str(error).capitalize() + ".")
+            else:
+                status = 200
+                if request.POST.get("action") != "preview":
+                    form.save()
+                    messages.success(request, f"Notice template of “{campaign.name}” saved.")
+                    return redirect("tracker:notice_template_edit", slug=campaign.slug)
+    elif sample is not None:
+        try:
+            preview = notice_render(sample, campaign, template.subject or None, template.body or None)
+        except NoticeError as error:
+            messages.error(request, f"The saved template cannot be rendered: {error}.")
+    context = {"campaign": campaign, "form": form, "sample": sample, "preview": preview, "template": template}
+    return render(request, "tracker/notice_template_form.html", context, status=status)
