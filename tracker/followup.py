@@ -211,14 +211,24 @@ def locked_tasks(campaign, domains) -> dict[int, list[FollowUpTask]]:
 
 
 def apply_rules(
-    campaign, domain, report: dict, consecutive_inconclusive: int, *, now=None, tasks=None
+    campaign,
+    domain,
+    report: dict,
+    consecutive_inconclusive: int,
+    *,
+    now=None,
+    today=None,
+    tasks=None,
+    unsaved=None,
 ) -> RuleOutcome:
     """Open, refresh, reopen and auto-close this domain's tasks after a stored check.
 
-    `tasks`: the domain's tasks from `locked_tasks()` when the caller stores many domains.
+    `tasks`: the domain's tasks from `locked_tasks()` when the caller stores many domains;
+    `unsaved`: a list that collects new tasks for the caller to `bulk_create()`, instead of
+    one INSERT each (a first sweep opens thousands). `today`: `now`'s local date, if known.
     """
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    today = today or timezone.localdate(now)
     customer = domain.customer
     outcome = RuleOutcome([], [], [])
     if tasks is None:
@@ -227,7 +237,9 @@ def apply_rules(
     for kind, finding in findings_for(report, customer, consecutive_inconclusive).items():
         active = next((t for t in tasks if t.kind == kind and t.is_active), None)
         if finding.present:
-            _task_present(campaign, customer, domain, kind, finding, active, tasks, today, now, outcome)
+            _task_present(
+                campaign, customer, domain, kind, finding, active, tasks, today, now, outcome, unsaved
+            )
         elif active is not None and finding.decisive:
             active.status = TaskStatus.AUTO_CLOSED
             active.closed_at = now
@@ -239,7 +251,9 @@ def apply_rules(
     return outcome
 
 
-def _task_present(campaign, customer, domain, kind, finding, active, tasks, today, now, outcome) -> None:
+def _task_present(
+    campaign, customer, domain, kind, finding, active, tasks, today, now, outcome, unsaved=None
+) -> None:
     fields = {
         "evidence": finding.evidence,
         "priority": priority_for(campaign, today),
@@ -269,7 +283,7 @@ def _task_present(campaign, customer, domain, kind, finding, active, tasks, toda
         return
     if latest is not None and latest.status == TaskStatus.DONE:
         return  # closed by hand with this very evidence: the rep knows
-    task = FollowUpTask.objects.create(
+    task = FollowUpTask(
         campaign=campaign,
         customer=customer,
         domain=domain,
@@ -278,6 +292,10 @@ def _task_present(campaign, customer, domain, kind, finding, active, tasks, toda
         opened_at=now,
         **fields,
     )
+    if unsaved is None:
+        task.save(force_insert=True)
+    else:
+        unsaved.append(task)
     tasks.insert(0, task)
     outcome.opened.append(task)
 

@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -106,7 +107,7 @@ STATE_FIELDS = [
 ]
 
 
-def _locked_states(campaign, domains, reports) -> dict[int, DomainState]:
+def _locked_states(campaign, domains, reports, *, create_missing: bool = True) -> dict[int, DomainState]:
     """The domains' state rows, created if missing, locked until the transaction ends.
 
     Locking them first makes two sweeps storing the same domain at once
@@ -117,12 +118,15 @@ def _locked_states(campaign, domains, reports) -> dict[int, DomainState]:
         rows = (
             DomainState.objects.select_for_update(of=("self",))
             .select_related("latest_check")
+            .defer("latest_check__report")  # only its fingerprint is compared; reports are big
             .filter(campaign=campaign, domain__in=[d.pk for d in domains])
             .order_by("domain_id")
         )
         return {state.domain_id: state for state in rows}
 
     states = locked()
+    if not create_missing:
+        return states
     missing = [(d, r) for d, r in zip(domains, reports, strict=True) if d.pk not in states]
     if missing:
         DomainState.objects.bulk_create(
@@ -138,16 +142,31 @@ def record_reports(campaign, items, *, sweep=None, now=None) -> list[Recorded]:
 
     Call inside a transaction. Unchanged results cost no row: their span's
     last_seen_at and times_seen move on, in one UPDATE for all of them.
+    Domains seen for the first time get their state in one INSERT.
     """
     now = now or timezone.now()
     domains = [domain for domain, _ in items]
     reports = [report for _, report in items]
-    states = _locked_states(campaign, domains, reports)
+    states = _locked_states(campaign, domains, reports, create_missing=False)
+    if len(states) == len(domains):
+        return _record_reports(campaign, items, sweep, now, states)
+    try:
+        with transaction.atomic():
+            return _record_reports(campaign, items, sweep, now, states)
+    except IntegrityError:
+        # Another sweep created some of these states meanwhile: lock theirs and update them.
+        states = _locked_states(campaign, domains, reports)
+        return _record_reports(campaign, items, sweep, now, states)
+
+
+def _record_reports(campaign, items, sweep, now, states: dict[int, DomainState]) -> list[Recorded]:
     extended: list[int] = []
     new_checks: list[Check] = []
     pending = []
     for domain, report in items:
-        state = states[domain.pk]
+        state = states.get(domain.pk) or DomainState(
+            campaign=campaign, domain=domain, verdict=report["verdict"]
+        )
         previous_verdict = state.verdict if state.last_checked_at else None
         fingerprint = report_fingerprint(report)
         latest = state.latest_check
@@ -174,7 +193,13 @@ def record_reports(campaign, items, *, sweep=None, now=None) -> list[Recorded]:
         Check.objects.bulk_create(new_checks)
     recorded = []
     only_checked: list[int] = []
+    new_states: list[DomainState] = []
     for state, report, check, previous_verdict, new_span in pending:
+        if state.pk is None:
+            _update_state(state, report, check, now, previous_verdict)
+            new_states.append(state)
+            recorded.append(Recorded(check=check, state=state, previous_verdict=None, new_span=True))
+            continue
         before = _state_values(state)
         _update_state(state, report, check, now, previous_verdict)
         changed = [name for name, value in _state_values(state).items() if before[name] != value]
@@ -189,6 +214,8 @@ def record_reports(campaign, items, *, sweep=None, now=None) -> list[Recorded]:
         )
     if only_checked:
         DomainState.objects.filter(pk__in=only_checked).update(last_checked_at=now)
+    if new_states:
+        DomainState.objects.bulk_create(new_states)  # IntegrityError if another sweep was first
     return recorded
 
 

@@ -167,3 +167,34 @@ def test_the_timeline_shows_lookup_errors_coming_and_going():
 
 def test_the_timeline_of_a_domain_without_checks_is_empty(campaign, domain):
     assert domain_timeline(domain, campaign) == []
+
+
+def test_a_new_domains_state_is_stored_complete_in_one_insert(
+    campaign, domain, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(7):  # lock, savepoint, check insert, state insert, release
+        recorded = record_report(campaign, domain, make_report(), now=T0)
+    state = DomainState.objects.get()
+    assert recorded.new_span and recorded.previous_verdict is None
+    assert (state.verdict, state.latest_check, state.last_checked_at) == ("legacy", recorded.check, T0)
+    assert state.has_legacy_spf_include is True and state.verdict_changed_at == T0
+
+
+def test_a_state_another_sweep_created_meanwhile_is_updated_not_duplicated(campaign, domain, monkeypatch):
+    from tracker import history
+
+    record_report(campaign, domain, make_report(), now=T0)
+    real = history._locked_states
+    # The first look finds no state (the other sweep had not committed yet), the insert then conflicts.
+    calls = []
+    monkeypatch.setattr(
+        history,
+        "_locked_states",
+        lambda *a, **kw: calls.append(kw) or ({} if len(calls) == 1 else real(*a, **kw)),
+    )
+    later = T0 + dt.timedelta(hours=4)
+    recorded = record_report(campaign, domain, make_report(), now=later)
+    assert len(calls) == 2 and not recorded.new_span
+    assert DomainState.objects.get().last_checked_at == later
+    span = Check.objects.get()
+    assert span.times_seen == 2  # the failed attempt's new span was rolled back
