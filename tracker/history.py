@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -187,7 +187,7 @@ def _record_reports(campaign, items, sweep, now, states: dict[int, DomainState])
             )
             new_checks.append(check)
         pending.append((state, report, check, previous_verdict, check is not latest))
-    if extended:
+    if extended and connection.vendor != "postgresql":
         Check.objects.filter(pk__in=extended).update(last_seen_at=now, times_seen=F("times_seen") + 1)
     if new_checks:
         Check.objects.bulk_create(new_checks)
@@ -212,11 +212,31 @@ def _record_reports(campaign, items, sweep, now, states: dict[int, DomainState])
         recorded.append(
             Recorded(check=check, state=state, previous_verdict=previous_verdict, new_span=new_span)
         )
-    if only_checked:
+    if connection.vendor == "postgresql":
+        _extend_unchanged_pg(extended, only_checked, now)
+    elif only_checked:
         DomainState.objects.filter(pk__in=only_checked).update(last_checked_at=now)
     if new_states:
         DomainState.objects.bulk_create(new_states)  # IntegrityError if another sweep was first
     return recorded
+
+
+def _extend_unchanged_pg(check_ids: list[int], state_ids: list[int], now) -> None:
+    """Extend the unchanged spans and move their states' check time: one statement, two arrays.
+
+    The same rows as the portable `.update()`s, but one round trip, and one array
+    parameter each instead of `IN` lists of 500 (parsed and quoted client-side).
+    """
+    if not check_ids and not state_ids:
+        return
+    checks, states = Check._meta.db_table, DomainState._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'WITH spans AS (UPDATE "{checks}" SET "last_seen_at" = %s, "times_seen" = "times_seen" + 1'
+            f' WHERE "id" = ANY(%s::bigint[]))'
+            f' UPDATE "{states}" SET "last_checked_at" = %s WHERE "id" = ANY(%s::bigint[])',
+            [now, check_ids, now, state_ids],
+        )
 
 
 def _state_values(state: DomainState) -> dict[str, Any]:
