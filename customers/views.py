@@ -35,10 +35,6 @@ from tracker.views.access import tasks_visible_to
 DETAIL_QUERYSET = Customer.objects.select_related("rep").prefetch_related("domains")
 
 
-def home(request):
-    return redirect("customers:customer_list")
-
-
 class CustomerListView(SingleTableMixin, FilterView):
     """Configured, not written: visible customers, filtered, as a table, paginated."""
 
