@@ -140,6 +140,10 @@ class KnotServer:
         return f"{self.host}:{self.port}"
 
     @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    @property
     def socket_path(self) -> str:
         assert self._dir is not None
         return str(Path(self._dir.name) / "knot.sock")

@@ -39,6 +39,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.cpu import tree_cpu  # noqa: E402
+
 LEGACY_SPF, SUCCESSOR_SPF = "spf.postoffice.test", "spf.securemx.test"
 
 
@@ -185,24 +187,37 @@ def bare_engine(campaign, n: int, address: str, concurrency: int, processes: int
     return {"elapsed": elapsed, "rate": n / elapsed}
 
 
-def run_sweep(campaign, chunk_size: int) -> dict:
+def own_cpu() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+def run_sweep(campaign, chunk_size: int, roots: dict[str, int]) -> dict:
     from django.db.models import Count
 
     from tracker.choices import SweepStatus
     from tracker.models import Check, DomainState, FollowUpTask, Sweep
     from tracker.sweeps import sweep_start
 
-    started = time.perf_counter()
+    cpu_before, own_before = tree_cpu(roots), own_cpu()
+    started = time.time()
     sweep = sweep_start(campaign, label="benchmark", chunk_size=chunk_size)
     finished = {SweepStatus.DONE, SweepStatus.PARTIAL, SweepStatus.FAILED}
     while Sweep.objects.filter(pk=sweep.pk).values_list("status", flat=True).get() not in finished:
-        time.sleep(0.2)
-    elapsed = time.perf_counter() - started
+        time.sleep(0.05)
+    # The sweep's own finish time, not this loop's: polling adds up to 50 ms.
     sweep.refresh_from_db()
+    elapsed = sweep.finished_at.timestamp() - started
+    cpu = {name: spent - cpu_before[name] for name, spent in tree_cpu(roots).items()}
+    cpu["this process"] = own_cpu() - own_before
     totals = {"probe_s": 0.0, "probe_cpu_s": 0.0, "store_s": 0.0, "store_cpu_s": 0.0}
-    for timings in sweep.chunks.values_list("timings", flat=True):
+    claimed = 0.0  # claim to done, per chunk: the phases plus each chunk's fixed costs
+    for timings, chunk_started, chunk_finished in sweep.chunks.values_list(
+        "timings", "started_at", "finished_at"
+    ):
         for key in totals:
             totals[key] += (timings or {}).get(key, 0.0)
+        claimed += (chunk_finished - chunk_started).total_seconds()
     tasks = dict(FollowUpTask.objects.values_list("status").annotate(n=Count("pk")))
     return {
         "sweep": sweep,
@@ -215,10 +230,12 @@ def run_sweep(campaign, chunk_size: int) -> dict:
         "checks": Check.objects.count(),
         "states": DomainState.objects.count(),
         "tasks": tasks,
+        "cpu": cpu,
+        "claimed": claimed,
     }
 
 
-def show(number: int, n: int, result: dict) -> None:
+def show(number: int, n: int, result: dict, workers: int) -> None:
     sweep = result["sweep"]
     busy = result["dns"] + result["python"] + result["db"] or 1.0
     print(
@@ -231,6 +248,22 @@ def show(number: int, n: int, result: dict) -> None:
         f"DB {100 * result['db'] / busy:.0f}% (of {busy:.1f} s in chunks); Python: "
         f"{1000 * result['probe_cpu'] / sweep.total:.2f} ms per domain probing, "
         f"{1000 * result['store_cpu'] / sweep.total:.2f} ms storing"
+    )
+    phases = result["dns"] + result["python"] + result["db"]
+    print(
+        f"  chunks: {result['claimed']:.2f} s from claim to done, {phases:.2f} s of it probing and storing; "
+        f"{result['elapsed'] * workers:.2f} worker-seconds of wall time"
+    )
+    cpu = result["cpu"]
+    cores = (os.cpu_count() or 1) * result["elapsed"]
+    idle = max(0.0, cores - sum(cpu.values()))
+    print(
+        f"  CPU of {cores:.1f} core-seconds: "
+        + ", ".join(
+            f"{name} {spent:.2f} s ({1000 * spent / sweep.total:.2f} ms/domain)"
+            for name, spent in cpu.items()
+        )
+        + f", idle {idle:.2f} s"
     )
     print(f"  rows: {result['checks']} checks, {result['states']} domain states, tasks {result['tasks']}")
 
@@ -261,6 +294,7 @@ def inner(options) -> None:
     django.setup()
     from django.db import connection
 
+    from benchmarks.cpu import postmaster_pid
     from benchmarks.knot import KnotServer
     from tracker.sweeps import CHUNK_SIZE
 
@@ -276,6 +310,8 @@ def inner(options) -> None:
     fixed: set[int] = set()
     knot = KnotServer(zone_records(n, fixed), udp_workers=2).start()
     worker = start_worker(knot.address, options.workers, options.probe_concurrency)
+    postgres = postmaster_pid(os.environ.get("PG_DATA", ""))
+    redis = int(os.environ.get("REDIS_PID") or 0)
     results = []
 
     def engine_then_sweep(number: int) -> None:
@@ -288,10 +324,11 @@ def inner(options) -> None:
             options.engine_processes,
             options.engine_runs,
         )
-        result = run_sweep(campaign, options.chunk_size)
+        roots = {"workers": worker.pid, "knotd": knot.pid, "postgres": postgres, "redis": redis}
+        result = run_sweep(campaign, options.chunk_size, {k: v for k, v in roots.items() if v})
         result.update(engine=engine, elapsed_rate=result["sweep"].done / result["elapsed"])
         results.append(result)
-        show(number, n, result)
+        show(number, n, result, options.workers)
 
     try:
         wait_for_worker()

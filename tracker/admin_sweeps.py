@@ -7,6 +7,7 @@ templates and notices are editable.
 
 from django.contrib import admin, messages
 
+from tracker.followup import rules_forget
 from tracker.models import Check, CustomerNotice, DomainState, FollowUpTask, NoticeTemplate, Sweep, SweepChunk
 
 
@@ -96,6 +97,25 @@ class FollowUpTaskAdmin(admin.ModelAdmin):
     search_fields = ("domain__name", "customer__name", "customer__account_id")
     list_select_related = ("domain", "customer", "assignee")
     raw_id_fields = ("customer", "domain", "assignee", "closed_by")
+
+    # Sweeps skip the rules for domains whose check changed nothing; an edit here is
+    # something the rules did not do, so the next check of those domains runs them again.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        _rules_forget([obj])
+
+    def delete_model(self, request, obj):
+        _rules_forget([obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        _rules_forget(list(queryset))
+        super().delete_queryset(request, queryset)
+
+
+def _rules_forget(tasks) -> None:
+    for campaign_id in {task.campaign_id for task in tasks}:
+        rules_forget(campaign_id, [task.domain_id for task in tasks if task.campaign_id == campaign_id])
 
 
 @admin.register(NoticeTemplate)

@@ -15,15 +15,19 @@ Reps close or snooze tasks by hand through `task_close()` and `task_snooze()`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from customers.choices import MigrationStatus
+from tracker.bulk import bulk_update
 from tracker.choices import Priority, TaskKind, TaskStatus, Verdict
-from tracker.models import FollowUpTask
+from tracker.models import DomainState, FollowUpTask
 
 MAX_SPF_LOOKUPS = 10
 INCONCLUSIVE_IN_A_ROW = 3
@@ -187,6 +191,41 @@ def findings_for(report: dict, customer, consecutive_inconclusive: int) -> dict[
     return found
 
 
+# -- when the rules can be skipped -------------------------------------------------------------
+
+# The rules' own code is one of their inputs: a deploy that changes a rule (or a task kind)
+# runs them again on every domain, once.
+RULES_VERSION = hashlib.sha256(
+    b"".join(Path(__file__).with_name(name).read_bytes() for name in ("followup.py", "choices.py"))
+).hexdigest()[:12]
+
+
+def rules_input_key(fingerprint: str, customer_id: int, status: str, rep_id: int | None, priority) -> str:
+    """Everything the rules' outcome depends on, besides the tasks themselves, as one string.
+
+    Applying the rules twice to the same inputs changes nothing the second time, and
+    what reps do to tasks in between (close, snooze, wake) is what the rules expect
+    (a task closed by hand stays closed for the same evidence). So while a domain's
+    new check brings the key its state holds, its tasks need not even be read.
+    Edits the rules cannot foresee (the admin) forget the key: `rules_forget()`.
+    """
+    return f"{RULES_VERSION}:{fingerprint[:32]}:{customer_id}:{status}:{rep_id or ''}:{int(priority)}"
+
+
+def rules_key_for(campaign, domain, fingerprint: str, today: dt.date) -> str:
+    customer = domain.customer
+    return rules_input_key(
+        fingerprint, customer.pk, customer.status, customer.rep_id, priority_for(campaign, today)
+    )
+
+
+def rules_forget(campaign_id: int, domain_ids: Iterable[int]) -> int:
+    """Make the next check of these domains run the rules (their tasks were edited by hand)."""
+    return DomainState.objects.filter(campaign_id=campaign_id, domain_id__in=list(domain_ids)).update(
+        rules_key=""
+    )
+
+
 # -- applying findings -------------------------------------------------------------------------------
 
 
@@ -220,12 +259,14 @@ def apply_rules(
     today=None,
     tasks=None,
     unsaved=None,
+    dirty=None,
 ) -> RuleOutcome:
     """Open, refresh, reopen and auto-close this domain's tasks after a stored check.
 
     `tasks`: the domain's tasks from `locked_tasks()` when the caller stores many domains;
     `unsaved`: a list that collects new tasks for the caller to `bulk_create()`, instead of
-    one INSERT each (a first sweep opens thousands). `today`: `now`'s local date, if known.
+    one INSERT each (a first sweep opens thousands); `dirty`: likewise, changed tasks for
+    `save_dirty_tasks()`. `today`: `now`'s local date, if known.
     """
     now = now or timezone.now()
     today = today or timezone.localdate(now)
@@ -238,7 +279,7 @@ def apply_rules(
         active = next((t for t in tasks if t.kind == kind and t.is_active), None)
         if finding.present:
             _task_present(
-                campaign, customer, domain, kind, finding, active, tasks, today, now, outcome, unsaved
+                campaign, customer, domain, kind, finding, active, tasks, today, now, outcome, unsaved, dirty
             )
         elif active is not None and finding.decisive:
             active.status = TaskStatus.AUTO_CLOSED
@@ -246,13 +287,43 @@ def apply_rules(
             active.closed_by = None
             active.close_note = "Fixed: a check no longer found the problem."
             active.closing_evidence = {"check_verdict": report["verdict"], **finding.evidence}
-            active.save()
+            _save(active, now, dirty)
             outcome.closed.append(active)
     return outcome
 
 
+# What the rules change on an existing task (for one UPDATE of many tasks).
+RULE_FIELDS = [
+    "evidence",
+    "priority",
+    "assignee",
+    "for_ops",
+    "status",
+    "reopened_count",
+    "due_date",
+    "closed_at",
+    "closed_by",
+    "close_note",
+    "closing_evidence",
+    "updated_at",
+]
+
+
+def _save(task: FollowUpTask, now, dirty: list[FollowUpTask] | None) -> None:
+    if dirty is None:
+        task.save()
+    else:
+        task.updated_at = now  # auto_now only acts in save()
+        dirty.append(task)
+
+
+def save_dirty_tasks(dirty: list[FollowUpTask]) -> None:
+    """Write the tasks `apply_rules(dirty=...)` changed, in one statement."""
+    bulk_update(list({id(task): task for task in dirty}.values()), RULE_FIELDS)
+
+
 def _task_present(
-    campaign, customer, domain, kind, finding, active, tasks, today, now, outcome, unsaved=None
+    campaign, customer, domain, kind, finding, active, tasks, today, now, outcome, unsaved=None, dirty=None
 ) -> None:
     fields = {
         "evidence": finding.evidence,
@@ -265,7 +336,10 @@ def _task_present(
         if changed:  # most checks see the same problem again: no write
             for name, value in changed.items():
                 setattr(active, name, value)
-            active.save(update_fields=[name.removesuffix("_id") for name in changed] + ["updated_at"])
+            if dirty is None:
+                active.save(update_fields=[name.removesuffix("_id") for name in changed] + ["updated_at"])
+            else:
+                _save(active, now, dirty)
         return
     latest = next((t for t in tasks if t.kind == kind), None)
     if latest is not None and (
@@ -278,7 +352,7 @@ def _task_present(
         latest.reopened_count += 1
         latest.due_date = due_date_for(campaign, today, kind)
         latest.closed_at = latest.closed_by = None
-        latest.save()
+        _save(latest, now, dirty)
         outcome.reopened.append(latest)
         return
     if latest is not None and latest.status == TaskStatus.DONE:

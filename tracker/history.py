@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from tracker.bulk import bulk_update
 from tracker.choices import Verdict
 from tracker.models import Check, DomainState
 
@@ -88,9 +89,12 @@ class Recorded:
     new_span: bool
 
 
-def record_report(campaign, domain, report: dict[str, Any], *, sweep=None, now=None) -> Recorded:
+def record_report(
+    campaign, domain, report: dict[str, Any], *, sweep=None, now=None, rules_key: str = ""
+) -> Recorded:
     """Store one domain report as history and current state (call inside a transaction)."""
-    return record_reports(campaign, [(domain, report)], sweep=sweep, now=now)[0]
+    keys = {domain.pk: rules_key} if rules_key else None
+    return record_reports(campaign, [(domain, report)], sweep=sweep, now=now, rules_keys=keys)[0]
 
 
 STATE_FIELDS = [
@@ -103,8 +107,38 @@ STATE_FIELDS = [
     "verdict_changed_at",
     "consecutive_inconclusive",
     "error_count",
+    "rules_key",
     *state_facts({"domain": ""}).keys(),
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class StoredState:
+    """A state row as far as telling an unchanged check needs: its latest span and rules key."""
+
+    pk: int
+    latest_check_id: int | None
+    rules_key: str
+
+
+def lock_states(campaign, domain_ids: list[int]) -> dict[int, StoredState]:
+    """Lock these domains' state rows until the transaction ends, and read them as plain tuples.
+
+    In domain order, like every store, so two sweeps storing the same domains at once
+    wait for each other instead of deadlocking.
+    """
+    rows = (
+        DomainState.objects.select_for_update()
+        .filter(campaign=campaign, domain_id__in=domain_ids)
+        .order_by("domain_id")
+        .values_list("domain_id", "pk", "latest_check_id", "rules_key")
+    )
+    return {domain_id: StoredState(pk, check_id, key) for domain_id, pk, check_id, key in rows}
+
+
+def extend_unchanged(states: list[StoredState], now) -> None:
+    """These checks found what their domain's latest span says: extend the spans, nothing else."""
+    _touch([state.latest_check_id for state in states], [(state.pk, None) for state in states], now)
 
 
 def _locked_states(campaign, domains, reports, *, create_missing: bool = True) -> dict[int, DomainState]:
@@ -137,29 +171,38 @@ def _locked_states(campaign, domains, reports, *, create_missing: bool = True) -
     return states
 
 
-def record_reports(campaign, items, *, sweep=None, now=None) -> list[Recorded]:
+def record_reports(
+    campaign, items, *, sweep=None, now=None, rules_keys=None, fingerprints=None
+) -> list[Recorded]:
     """Store many (domain, report) pairs in a few queries: one span each, extended when unchanged.
 
     Call inside a transaction. Unchanged results cost no row: their span's
     last_seen_at and times_seen move on, in one UPDATE for all of them.
     Domains seen for the first time get their state in one INSERT.
+    `rules_keys` ({domain id: key}): the caller runs the follow-up rules on these
+    reports in this transaction; their states remember it (else they forget any key).
+    `fingerprints` ({domain id: fingerprint}): when the caller has computed them already.
     """
     now = now or timezone.now()
     domains = [domain for domain, _ in items]
     reports = [report for _, report in items]
+    rules_keys = rules_keys or {}
+    fingerprints = fingerprints or {domain.pk: report_fingerprint(report) for domain, report in items}
     states = _locked_states(campaign, domains, reports, create_missing=False)
     if len(states) == len(domains):
-        return _record_reports(campaign, items, sweep, now, states)
+        return _record_reports(campaign, items, sweep, now, states, rules_keys, fingerprints)
     try:
         with transaction.atomic():
-            return _record_reports(campaign, items, sweep, now, states)
+            return _record_reports(campaign, items, sweep, now, states, rules_keys, fingerprints)
     except IntegrityError:
         # Another sweep created some of these states meanwhile: lock theirs and update them.
         states = _locked_states(campaign, domains, reports)
-        return _record_reports(campaign, items, sweep, now, states)
+        return _record_reports(campaign, items, sweep, now, states, rules_keys, fingerprints)
 
 
-def _record_reports(campaign, items, sweep, now, states: dict[int, DomainState]) -> list[Recorded]:
+def _record_reports(
+    campaign, items, sweep, now, states: dict[int, DomainState], rules_keys, fingerprints
+) -> list[Recorded]:
     extended: list[int] = []
     new_checks: list[Check] = []
     pending = []
@@ -168,7 +211,7 @@ def _record_reports(campaign, items, sweep, now, states: dict[int, DomainState])
             campaign=campaign, domain=domain, verdict=report["verdict"]
         )
         previous_verdict = state.verdict if state.last_checked_at else None
-        fingerprint = report_fingerprint(report)
+        fingerprint = fingerprints[domain.pk]
         latest = state.latest_check
         if latest is not None and latest.fingerprint == fingerprint:
             extended.append(latest.pk)
@@ -187,55 +230,65 @@ def _record_reports(campaign, items, sweep, now, states: dict[int, DomainState])
             )
             new_checks.append(check)
         pending.append((state, report, check, previous_verdict, check is not latest))
-    if extended and connection.vendor != "postgresql":
-        Check.objects.filter(pk__in=extended).update(last_seen_at=now, times_seen=F("times_seen") + 1)
     if new_checks:
         Check.objects.bulk_create(new_checks)
     recorded = []
-    only_checked: list[int] = []
+    only_checked: list[tuple[int, str | None]] = []  # (state, new rules key or None): nothing else moved
+    changed_states: list[DomainState] = []
     new_states: list[DomainState] = []
     for state, report, check, previous_verdict, new_span in pending:
+        rules_key = rules_keys.get(state.domain_id, "")
         if state.pk is None:
-            _update_state(state, report, check, now, previous_verdict)
+            _update_state(state, report, check, now, previous_verdict, rules_key)
             new_states.append(state)
             recorded.append(Recorded(check=check, state=state, previous_verdict=None, new_span=True))
             continue
         before = _state_values(state)
-        _update_state(state, report, check, now, previous_verdict)
+        _update_state(state, report, check, now, previous_verdict, rules_key)
         changed = [name for name, value in _state_values(state).items() if before[name] != value]
-        # Usually only the check time moves: one UPDATE for all of those. (Django's
-        # bulk_update builds CASE expressions in Python: seconds per chunk.)
-        if changed == ["last_checked_at"]:
-            only_checked.append(state.pk)
-        elif changed:
-            state.save(update_fields=changed)
+        # Usually only the check time (and maybe the rules key) moves: one narrow UPDATE for
+        # all of those; the states whose facts changed get one UPDATE together.
+        if set(changed) <= {"last_checked_at", "rules_key"}:
+            only_checked.append((state.pk, state.rules_key if "rules_key" in changed else None))
+        else:
+            changed_states.append(state)
         recorded.append(
             Recorded(check=check, state=state, previous_verdict=previous_verdict, new_span=new_span)
         )
-    if connection.vendor == "postgresql":
-        _extend_unchanged_pg(extended, only_checked, now)
-    elif only_checked:
-        DomainState.objects.filter(pk__in=only_checked).update(last_checked_at=now)
+    _touch(extended, only_checked, now)
+    bulk_update(changed_states, STATE_FIELDS)
     if new_states:
         DomainState.objects.bulk_create(new_states)  # IntegrityError if another sweep was first
     return recorded
 
 
-def _extend_unchanged_pg(check_ids: list[int], state_ids: list[int], now) -> None:
-    """Extend the unchanged spans and move their states' check time: one statement, two arrays.
-
-    The same rows as the portable `.update()`s, but one round trip, and one array
-    parameter each instead of `IN` lists of 500 (parsed and quoted client-side).
-    """
-    if not check_ids and not state_ids:
+def _touch(check_ids: list[int], states: list[tuple[int, str | None]], now) -> None:
+    """Extend these spans (last_seen_at, times_seen); set these states' check time, and rules key if not None."""
+    if not check_ids and not states:
         return
-    checks, states = Check._meta.db_table, DomainState._meta.db_table
+    if connection.vendor == "postgresql":
+        _touch_pg(check_ids, states, now)
+        return
+    Check.objects.filter(pk__in=check_ids).update(last_seen_at=now, times_seen=F("times_seen") + 1)
+    DomainState.objects.filter(pk__in=[pk for pk, key in states if key is None]).update(last_checked_at=now)
+    for pk, key in states:
+        if key is not None:
+            DomainState.objects.filter(pk=pk).update(last_checked_at=now, rules_key=key)
+
+
+def _touch_pg(check_ids: list[int], states: list[tuple[int, str | None]], now) -> None:
+    """The same rows as the portable `.update()`s, in one statement with array parameters.
+
+    One round trip, and arrays instead of `IN` lists of 500 (parsed and quoted client-side).
+    """
+    checks, state_table = Check._meta.db_table, DomainState._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f'WITH spans AS (UPDATE "{checks}" SET "last_seen_at" = %s, "times_seen" = "times_seen" + 1'
             f' WHERE "id" = ANY(%s::bigint[]))'
-            f' UPDATE "{states}" SET "last_checked_at" = %s WHERE "id" = ANY(%s::bigint[])',
-            [now, check_ids, now, state_ids],
+            f' UPDATE "{state_table}" AS s SET "last_checked_at" = %s, "rules_key" = COALESCE(v.key, s.rules_key)'
+            f" FROM unnest(%s::bigint[], %s::text[]) AS v(id, key) WHERE s.id = v.id",
+            [now, check_ids, now, [pk for pk, _ in states], [key for _, key in states]],
         )
 
 
@@ -245,9 +298,12 @@ def _state_values(state: DomainState) -> dict[str, Any]:
     return values
 
 
-def _update_state(state: DomainState, report: dict, check: Check, now, previous_verdict) -> None:
+def _update_state(
+    state: DomainState, report: dict, check: Check, now, previous_verdict, rules_key=""
+) -> None:
     verdict = report["verdict"]
     state.latest_check = check
+    state.rules_key = rules_key
     if previous_verdict != verdict:
         state.verdict_changed_at = now
     state.verdict = verdict

@@ -33,8 +33,22 @@ from django.utils import timezone
 
 from customers.models import Domain
 from tracker.choices import ChunkStatus, SweepKind, SweepStatus, Verdict
-from tracker.followup import apply_rules, locked_tasks
-from tracker.history import record_report, record_reports, timed_out
+from tracker.followup import (
+    apply_rules,
+    locked_tasks,
+    priority_for,
+    rules_input_key,
+    rules_key_for,
+    save_dirty_tasks,
+)
+from tracker.history import (
+    extend_unchanged,
+    lock_states,
+    record_report,
+    record_reports,
+    report_fingerprint,
+    timed_out,
+)
 from tracker.models import CHUNK_LEASE, Campaign, DomainState, FollowUpTask, Sweep, SweepChunk
 from tracker.probe.engine import probe_many
 
@@ -183,6 +197,26 @@ def probe_reports(campaign: Campaign, names: list[str]) -> list[dict]:
     return [report.to_json() for report in reports]
 
 
+@dataclass(frozen=True, slots=True)
+class DomainRow:
+    """A chunk's domain as the store needs it first; model objects only for the domains that changed."""
+
+    pk: int
+    name: str
+    customer_id: int
+    customer_status: str
+    rep_id: int | None
+
+
+def chunk_domains(chunk: SweepChunk) -> list[DomainRow]:
+    rows = (
+        Domain.objects.filter(pk__in=chunk.domain_ids)
+        .order_by("pk")
+        .values_list("pk", "name", "customer_id", "customer__status", "customer__rep_id")
+    )
+    return [DomainRow(*row) for row in rows]
+
+
 def chunk_run(
     chunk_id: int, claimed_by: str = "", *, after_domain: Callable[[int], None] | None = None
 ) -> ChunkResult | None:
@@ -197,7 +231,7 @@ def chunk_run(
         return None
     sweep, campaign = chunk.sweep, chunk.sweep.campaign
     sweep.mark_running()
-    domains = list(Domain.objects.filter(pk__in=chunk.domain_ids).select_related("customer").order_by("pk"))
+    domains = chunk_domains(chunk)
     # Wall and CPU time per phase: DNS waits show as probe wall minus CPU, DB waits as store wall minus CPU.
     wall, cpu = time.perf_counter(), time.process_time()
     reports = probe_reports(campaign, [domain.name for domain in domains])
@@ -214,17 +248,34 @@ def chunk_run(
 def check_store(campaign: Campaign, domain: Domain, report: dict, *, sweep=None, now=None):
     """Store one report (history span, state) and run the follow-up rules on it: (Recorded, RuleOutcome).
 
-    Call inside a transaction; the chunk runner and tests use it.
+    Call inside a transaction; tests and single checks use it. Unlike a chunk, it
+    always runs the rules, even when nothing changed.
     """
-    recorded = record_report(campaign, domain, report, sweep=sweep, now=now)
+    now = now or timezone.now()
+    key = rules_key_for(campaign, domain, report_fingerprint(report), timezone.localdate(now))
+    recorded = record_report(campaign, domain, report, sweep=sweep, now=now, rules_key=key)
     outcome = apply_rules(campaign, domain, report, recorded.state.consecutive_inconclusive, now=now)
     return recorded, outcome
 
 
-def _store_chunk(chunk, campaign, domains, reports, after_domain, timings) -> ChunkResult | None:
+def _store_chunk(chunk, campaign, rows, reports, after_domain, timings) -> ChunkResult | None:
+    """Store a chunk's reports and its done mark in one transaction.
+
+    A domain whose check brings the rules key its state holds (same result, same
+    customer status and rep, same priority) only extends its span: no model
+    object, no task read. The others are stored and run through the rules.
+    """
     now = timezone.now()
+    today = timezone.localdate(now)  # once: the time zone lookup costs more than a rule
+    priority = priority_for(campaign, today)
+    fingerprints = [report_fingerprint(report) for report in reports]
+    keys = [
+        rules_input_key(fingerprint, row.customer_id, row.customer_status, row.rep_id, priority)
+        for row, fingerprint in zip(rows, fingerprints, strict=True)
+    ]
     counts = {verdict: 0 for verdict in Verdict.values}
-    timeouts = opened = closed = reopened = 0
+    for report in reports:
+        counts[report["verdict"]] += 1
     with transaction.atomic():
         still_mine = (
             SweepChunk.objects.select_for_update()
@@ -233,33 +284,26 @@ def _store_chunk(chunk, campaign, domains, reports, after_domain, timings) -> Ch
         )
         if not still_mine:
             return None  # resumed and finished elsewhere meanwhile
-        recorded = record_reports(
-            campaign, list(zip(domains, reports, strict=True)), sweep=chunk.sweep, now=now
-        )
-        tasks = locked_tasks(campaign, domains)
-        today = timezone.localdate(now)  # once: the time zone lookup costs more than a rule
-        new_tasks: list[FollowUpTask] = []
-        for number, (domain, report, stored) in enumerate(
-            zip(domains, reports, recorded, strict=True), start=1
-        ):
-            outcome = apply_rules(
-                campaign,
-                domain,
-                report,
-                stored.state.consecutive_inconclusive,
-                now=now,
-                today=today,
-                tasks=tasks[domain.pk],
-                unsaved=new_tasks,
-            )
-            opened += len(outcome.opened)
-            closed += len(outcome.closed)
-            reopened += len(outcome.reopened)
-            counts[report["verdict"]] += 1
-            timeouts += timed_out(report)
-            if after_domain is not None:
+        stored = lock_states(campaign, [row.pk for row in rows])
+        unchanged, changed = [], []
+        for row, report, key, fingerprint in zip(rows, reports, keys, fingerprints, strict=True):
+            state = stored.get(row.pk)
+            if (
+                state is not None
+                and state.latest_check_id is not None
+                and state.rules_key == key
+                and report["verdict"] != Verdict.INCONCLUSIVE  # its counter moves on
+            ):
+                unchanged.append(state)
+            else:
+                changed.append((row.pk, report, key, fingerprint))
+        extend_unchanged(unchanged, now)
+        if after_domain is not None:
+            for number in range(1, len(unchanged) + 1):
                 after_domain(number)
-        FollowUpTask.objects.bulk_create(new_tasks)
+        outcome = _store_changed(
+            chunk, campaign, changed, now, today, after_domain, numbered_from=len(unchanged) + 1
+        )
         SweepChunk.objects.filter(pk=chunk.pk).update(
             status=ChunkStatus.DONE,
             finished_at=timezone.now(),
@@ -268,11 +312,53 @@ def _store_chunk(chunk, campaign, domains, reports, after_domain, timings) -> Ch
             clean_count=counts[Verdict.CLEAN],
             inconclusive_count=counts[Verdict.INCONCLUSIVE],
             unregistered_count=counts[Verdict.UNREGISTERED],
-            timeout_count=timeouts,
+            timeout_count=sum(timed_out(report) for report in reports),
             error="",
             timings=timings,
         )
-    return ChunkResult(checked=len(reports), opened=opened, closed=closed, reopened=reopened)
+    return ChunkResult(checked=len(reports), **outcome)
+
+
+def _store_changed(chunk, campaign, changed, now, today, after_domain, numbered_from: int) -> dict[str, int]:
+    """Store the reports that changed something (or are new) and run the rules on them."""
+    totals = {"opened": 0, "closed": 0, "reopened": 0}
+    if not changed:
+        return totals
+    domains = Domain.objects.select_related("customer").in_bulk([pk for pk, *_ in changed])
+    items = [(domains[pk], report) for pk, report, *_ in changed]
+    recorded = record_reports(
+        campaign,
+        items,
+        sweep=chunk.sweep,
+        now=now,
+        rules_keys={pk: key for pk, _, key, _ in changed},
+        fingerprints={pk: fingerprint for pk, _, _, fingerprint in changed},
+    )
+    tasks = locked_tasks(campaign, [domain for domain, _ in items])
+    new_tasks: list[FollowUpTask] = []
+    dirty_tasks: list[FollowUpTask] = []
+    for number, ((domain, report), stored) in enumerate(
+        zip(items, recorded, strict=True), start=numbered_from
+    ):
+        outcome = apply_rules(
+            campaign,
+            domain,
+            report,
+            stored.state.consecutive_inconclusive,
+            now=now,
+            today=today,
+            tasks=tasks[domain.pk],
+            unsaved=new_tasks,
+            dirty=dirty_tasks,
+        )
+        totals["opened"] += len(outcome.opened)
+        totals["closed"] += len(outcome.closed)
+        totals["reopened"] += len(outcome.reopened)
+        if after_domain is not None:
+            after_domain(number)
+    save_dirty_tasks(dirty_tasks)
+    FollowUpTask.objects.bulk_create(new_tasks)
+    return totals
 
 
 def chunk_fail(chunk_id: int, error: str) -> None:
