@@ -98,7 +98,6 @@ class DomainState(models.Model):
         indexes = [
             models.Index(fields=["campaign", "verdict"], name="domainstate_campaign_verdict"),
             models.Index(fields=["campaign", "breaks_on_legacy_removal"], name="domainstate_campaign_breaks"),
-            models.Index(fields=["campaign", "last_checked_at"], name="domainstate_campaign_checked"),
         ]
 
     def __str__(self) -> str:

@@ -60,8 +60,9 @@ FIGURES_TTL = 300
 def data_version(campaign: Campaign) -> tuple:
     """What changes whenever a dashboard figure may change, read in one cheap query.
 
-    A stored check always moves its DomainState's `last_checked_at` (indexed per
-    campaign); edits move customers' and tasks' `updated_at`; status changes are rows.
+    A figure changes with a domain's facts, and those change only with a new check span
+    (a new `first_seen_at`, indexed per campaign; an unchanged check only extends its
+    span); edits move customers' and tasks' `updated_at`; status changes are rows.
     """
 
     def newest(queryset, field):
@@ -70,12 +71,12 @@ def data_version(campaign: Campaign) -> tuple:
     row = (
         Campaign.objects.filter(pk=campaign.pk)
         .annotate(
-            v_states=newest(DomainState.objects.filter(campaign=campaign), "last_checked_at"),
+            v_checks=newest(Check.objects.filter(campaign=campaign), "first_seen_at"),
             v_customers=newest(Customer.objects.all(), "updated_at"),
             v_tasks=newest(FollowUpTask.objects.filter(campaign=campaign), "updated_at"),
             v_changes=newest(StatusChange.objects.all(), "changed_at"),
         )
-        .values_list("updated_at", "v_states", "v_customers", "v_tasks", "v_changes")
+        .values_list("updated_at", "v_checks", "v_customers", "v_tasks", "v_changes")
         .first()
     )
     return tuple(str(value) for value in row or ())
