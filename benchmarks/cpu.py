@@ -62,3 +62,15 @@ def postmaster_pid(data_dir: str) -> int | None:
             return int(file.readline())
     except (OSError, ValueError):
         return None
+
+
+def udp_drops() -> int:
+    """Datagrams the kernel dropped for want of socket buffer space, machine-wide, so far.
+
+    On loopback each one is a DNS query or answer lost: that domain waits a full
+    DNS_TIMEOUT for its retry, and so does the chunk it is in.
+    """
+    with open("/proc/net/snmp") as file:
+        rows = [line.split() for line in file if line.startswith("Udp:")]
+    header, values = rows[0], rows[1]
+    return int(values[header.index("RcvbufErrors")])

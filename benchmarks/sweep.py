@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.cpu import tree_cpu  # noqa: E402
+from benchmarks.cpu import tree_cpu, udp_drops  # noqa: E402
 
 LEGACY_SPF, SUCCESSOR_SPF = "spf.postoffice.test", "spf.securemx.test"
 
@@ -199,7 +199,7 @@ def run_sweep(campaign, chunk_size: int, roots: dict[str, int]) -> dict:
     from tracker.models import Check, DomainState, FollowUpTask, Sweep
     from tracker.sweeps import sweep_start
 
-    cpu_before, own_before = tree_cpu(roots), own_cpu()
+    cpu_before, own_before, drops_before = tree_cpu(roots), own_cpu(), udp_drops()
     started = time.time()
     sweep = sweep_start(campaign, label="benchmark", chunk_size=chunk_size)
     finished = {SweepStatus.DONE, SweepStatus.PARTIAL, SweepStatus.FAILED}
@@ -210,6 +210,7 @@ def run_sweep(campaign, chunk_size: int, roots: dict[str, int]) -> dict:
     elapsed = sweep.finished_at.timestamp() - started
     cpu = {name: spent - cpu_before[name] for name, spent in tree_cpu(roots).items()}
     cpu["this process"] = own_cpu() - own_before
+    drops = udp_drops() - drops_before
     totals = {"probe_s": 0.0, "probe_cpu_s": 0.0, "store_s": 0.0, "store_cpu_s": 0.0}
     claimed = 0.0  # claim to done, per chunk: the phases plus each chunk's fixed costs
     for timings, chunk_started, chunk_finished in sweep.chunks.values_list(
@@ -232,6 +233,7 @@ def run_sweep(campaign, chunk_size: int, roots: dict[str, int]) -> dict:
         "tasks": tasks,
         "cpu": cpu,
         "claimed": claimed,
+        "udp_drops": drops,
     }
 
 
@@ -263,7 +265,7 @@ def show(number: int, n: int, result: dict, workers: int) -> None:
             f"{name} {spent:.2f} s ({1000 * spent / sweep.total:.2f} ms/domain)"
             for name, spent in cpu.items()
         )
-        + f", idle {idle:.2f} s"
+        + f", idle {idle:.2f} s; UDP datagrams dropped: {result['udp_drops']}"
     )
     print(f"  rows: {result['checks']} checks, {result['states']} domain states, tasks {result['tasks']}")
 

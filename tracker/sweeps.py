@@ -50,7 +50,8 @@ from tracker.history import (
     timed_out,
 )
 from tracker.models import CHUNK_LEASE, Campaign, DomainState, FollowUpTask, Sweep, SweepChunk
-from tracker.probe.engine import probe_many
+from tracker.probe.engine import probe_many, sweep_resolver
+from tracker.probe.resolver import Resolver
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +186,30 @@ class ChunkResult:
     reopened: int
 
 
-def probe_reports(campaign: Campaign, names: list[str]) -> list[dict]:
+# The chunks of one sweep that a worker process runs share one resolver and its answers,
+# as the bare engine does over a whole list: a popular SPF include (or MX host, or DMARC
+# organizational domain) is then asked once per process and sweep, not once per chunk.
+# Answers are reused for this long at most; two sweeps at once keep a resolver each.
+SWEEP_CACHE_MAX_AGE_S = 300.0
+_SWEEP_RESOLVERS_KEPT = 2
+_sweep_resolvers: dict[tuple, tuple[float, tuple, Resolver]] = {}
+
+
+def resolver_for_sweep(sweep: Sweep) -> Resolver:
+    """This process's resolver for a sweep, with the project's DNS settings."""
+    key = (sweep.pk, sweep.created_at)  # an id alone may come back (a test database, a deleted sweep)
+    config = (tuple(settings.DNS_NAMESERVERS), settings.DNS_TIMEOUT, settings.PROBE_CONCURRENCY)
+    kept = _sweep_resolvers.get(key)
+    now = time.monotonic()
+    if kept is None or kept[1] != config or now - kept[0] > SWEEP_CACHE_MAX_AGE_S:
+        _sweep_resolvers.pop(key, None)
+        while len(_sweep_resolvers) >= _SWEEP_RESOLVERS_KEPT:
+            _sweep_resolvers.pop(next(iter(_sweep_resolvers)))
+        kept = _sweep_resolvers[key] = (now, config, sweep_resolver(*config))
+    return kept[2]
+
+
+def probe_reports(campaign: Campaign, names: list[str], sweep: Sweep | None = None) -> list[dict]:
     """The engine's reports as contract JSON, with the project's DNS settings."""
     reports = probe_many(
         campaign.to_probe(),
@@ -193,6 +217,7 @@ def probe_reports(campaign: Campaign, names: list[str]) -> list[dict]:
         nameservers=settings.DNS_NAMESERVERS,
         timeout=settings.DNS_TIMEOUT,
         concurrency=max(1, min(settings.PROBE_CONCURRENCY, len(names) or 1)),
+        resolver=resolver_for_sweep(sweep) if sweep is not None else None,
     )
     return [report.to_json() for report in reports]
 
@@ -234,7 +259,7 @@ def chunk_run(
     domains = chunk_domains(chunk)
     # Wall and CPU time per phase: DNS waits show as probe wall minus CPU, DB waits as store wall minus CPU.
     wall, cpu = time.perf_counter(), time.process_time()
-    reports = probe_reports(campaign, [domain.name for domain in domains])
+    reports = probe_reports(campaign, [domain.name for domain in domains], sweep)
     timings = {"probe_s": time.perf_counter() - wall, "probe_cpu_s": time.process_time() - cpu}
     wall, cpu = time.perf_counter(), time.process_time()
     result = _store_chunk(chunk, campaign, domains, reports, after_domain, timings)

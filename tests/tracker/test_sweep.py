@@ -185,3 +185,25 @@ def test_dns_down_leaves_nothing_clean_closes_nothing_and_raises_the_alert(
         set(FollowUpTask.objects.filter(status=TaskStatus.OPEN).values_list("pk", flat=True)) == open_before
     )
     assert not FollowUpTask.objects.filter(kind=TaskKind.INCONCLUSIVE_REPEATED).exists()
+
+
+def test_the_chunks_of_one_sweep_ask_a_shared_include_once(campaign, many_domains, sweep_dns):
+    serve_many(sweep_dns)
+    sweep_run_sync(sweep_start(campaign, chunk_size=2, enqueue=False))  # three chunks, one process
+    assert sweep_dns.count("spf.po.2iij.net", "TXT") == 1
+    # A new sweep asks again: it must see DNS as it is now.
+    sweep_dns.clear_log()
+    sweep_run_sync(sweep_start(campaign, chunk_size=2, enqueue=False))
+    assert sweep_dns.count("spf.po.2iij.net", "TXT") == 1
+
+
+def test_a_sweep_stops_reusing_answers_after_a_while(campaign, many_domains, sweep_dns, monkeypatch):
+    from tracker import sweeps
+
+    serve_many(sweep_dns)
+    sweep = sweep_start(campaign, chunk_size=2, enqueue=False)
+    first, second, third = sweep.chunks.order_by("index")
+    chunk_run(first.pk)
+    monkeypatch.setattr(sweeps, "SWEEP_CACHE_MAX_AGE_S", 0.0)
+    chunk_run(second.pk)
+    assert sweep_dns.count("spf.po.2iij.net", "TXT") == 2

@@ -208,35 +208,35 @@ def _sweep_resolver(nameservers: Sequence[str], timeout: float, concurrency: int
     )
 
 
+def sweep_resolver(
+    nameservers: Sequence[str], timeout: float, concurrency: int = DEFAULT_CONCURRENCY
+) -> Resolver:
+    """A resolver for several `probe_many(..., resolver=)` calls of one sweep, sharing its cache."""
+    return _sweep_resolver(nameservers, timeout, concurrency)
+
+
 async def _probe_list(
     campaign: Campaign,
     domains: Sequence[str],
-    nameservers: Sequence[str],
-    timeout: float,
+    resolver: Resolver,
     concurrency: int,
     budget: float,
 ) -> list[DomainReport]:
     reports: list[DomainReport | None] = [None] * len(domains)
-    resolver = _sweep_resolver(nameservers, timeout, concurrency)
     try:
         async for index, report in _probe_indexed(campaign, domains, resolver, concurrency, budget):
             reports[index] = report
     finally:
-        await resolver.close()
+        await resolver.close()  # the sockets; the answers stay for the resolver's next loop
     return [report for report in reports if report is not None]
 
 
 def _probe_chunk(
-    campaign: Campaign,
-    domains: list[str],
-    nameservers: list[str],
-    timeout: float,
-    concurrency: int,
-    budget: float,
+    campaign: Campaign, domains: list[str], resolver: Resolver, concurrency: int, budget: float
 ) -> list[DomainReport]:
-    """One event loop and resolver (and cache) for a list of domains."""
+    """One event loop for a list of domains, on one resolver (and cache)."""
     with _fewer_collections():
-        return asyncio.run(_probe_list(campaign, domains, nameservers, timeout, concurrency, budget))
+        return asyncio.run(_probe_list(campaign, domains, resolver, concurrency, budget))
 
 
 # -- several processes: they take batches of the list from a shared counter ----------------------
@@ -311,8 +311,13 @@ def probe_many(
     *,
     processes: int = 1,
     budget: float = DOMAIN_TIME_BUDGET_S,
+    resolver: Resolver | None = None,
 ) -> list[DomainReport]:
     """Probe a list of domains from synchronous code; reports in input order.
+
+    `resolver` (from `sweep_resolver()`; one process only): answers cached by earlier
+    calls are reused, e.g. by the chunks of one sweep that a worker process runs, so a
+    popular SPF include is asked once per process and sweep, not once per chunk.
 
     `processes > 1` uses that many processes (so a sweep can use more than one
     core): this one and `processes - 1` workers, each with its own loop and
@@ -325,8 +330,9 @@ def probe_many(
     domains = list(domains)
     nameservers = list(nameservers)
     processes = max(1, min(processes, len(domains) // 50 or 1))
-    if processes == 1:
-        return _probe_chunk(campaign, domains, nameservers, timeout, concurrency, budget)
+    if resolver is not None or processes == 1:
+        resolver = resolver or _sweep_resolver(nameservers, timeout, concurrency)
+        return _probe_chunk(campaign, domains, resolver, concurrency, budget)
     per_process = max(1, concurrency // processes)
     batch = max(1, min(_BATCH, len(domains) // (processes * 16)))
     # spawn, not fork: the caller may run threads (a test DNS server, Django, Celery).
