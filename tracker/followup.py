@@ -264,7 +264,7 @@ def apply_rules(
     """Open, refresh, reopen and auto-close this domain's tasks after a stored check.
 
     `tasks`: the domain's tasks from `locked_tasks()` when the caller stores many domains;
-    `unsaved`: a list that collects new tasks for the caller to `bulk_create()`, instead of
+    `unsaved`: a list that collects new tasks for the caller to `bulk_insert()`, instead of
     one INSERT each (a first sweep opens thousands); `dirty`: likewise, changed tasks for
     `save_dirty_tasks()`. `today`: `now`'s local date, if known.
     """

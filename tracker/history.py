@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tracker.bulk import bulk_update
+from tracker.bulk import bulk_insert, bulk_update
 from tracker.choices import Verdict
 from tracker.models import Check, DomainState
 
@@ -231,7 +231,7 @@ def _record_reports(
             new_checks.append(check)
         pending.append((state, report, check, previous_verdict, check is not latest))
     if new_checks:
-        Check.objects.bulk_create(new_checks)
+        bulk_insert(new_checks)
     recorded = []
     only_checked: list[tuple[int, str | None]] = []  # (state, new rules key or None): nothing else moved
     changed_states: list[DomainState] = []
@@ -258,7 +258,7 @@ def _record_reports(
     _touch(extended, only_checked, now)
     bulk_update(changed_states, STATE_FIELDS)
     if new_states:
-        DomainState.objects.bulk_create(new_states)  # IntegrityError if another sweep was first
+        bulk_insert(new_states)  # IntegrityError if another sweep was first
     return recorded
 
 

@@ -32,6 +32,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import Domain
+from tracker.bulk import bulk_insert
 from tracker.choices import ChunkStatus, SweepKind, SweepStatus, Verdict
 from tracker.followup import (
     apply_rules,
@@ -382,7 +383,7 @@ def _store_changed(chunk, campaign, changed, now, today, after_domain, numbered_
         if after_domain is not None:
             after_domain(number)
     save_dirty_tasks(dirty_tasks)
-    FollowUpTask.objects.bulk_create(new_tasks)
+    bulk_insert(new_tasks)
     return totals
 
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import CampaignFactory, CustomerFactory, DomainFactory
-from tracker.bulk import bulk_update
+from tracker.bulk import bulk_insert, bulk_update
 from tracker.models import Check, DomainState
 
 pytestmark = pytest.mark.django_db
@@ -58,3 +58,30 @@ def test_nothing_to_update_sends_nothing():
     with CaptureQueriesContext(connection) as queries:
         bulk_update([], ["verdict"])
     assert len(queries) == 0
+
+
+def test_inserted_rows_get_their_primary_keys_in_order_and_keep_every_value(rep):
+    campaign = CampaignFactory()
+    customer = CustomerFactory(rep=rep)
+    domains = [DomainFactory(customer=customer, name=f"i{i}.example") for i in range(3)]
+    hostile = {"record": 'v=spf1 include:"quoted"\\back\\slash <script>', "names": ["ドメイン.jp", None]}
+    checks = [
+        Check(
+            campaign=campaign,
+            domain=domain,
+            verdict="legacy",
+            fingerprint=f"g{i}",
+            report={**hostile, "i": i},
+        )
+        for i, domain in enumerate(domains)
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        bulk_insert(checks)
+    if connection.vendor == "postgresql":
+        assert len(queries) == 1
+    assert all(check.pk and not check._state.adding for check in checks)
+    for i, check in enumerate(checks):
+        stored = Check.objects.get(pk=check.pk)
+        assert stored.domain == domains[i] and stored.fingerprint == f"g{i}"
+        assert stored.report == {**hostile, "i": i}
+        assert stored.first_seen_at == check.first_seen_at and stored.times_seen == 1
