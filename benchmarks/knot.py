@@ -255,11 +255,14 @@ class DelayProxy:
 
     It runs in its own process so that it does not compete for the GIL with the
     resolver being measured. Only UDP: a TCP fallback goes straight upstream.
+    `loss` (0..1): that share of answers is dropped, as a lossy path would
+    (every 1/loss-th answer, so that runs are comparable).
     """
 
-    def __init__(self, upstream: tuple[str, int], delay: float):
+    def __init__(self, upstream: tuple[str, int], delay: float, loss: float = 0.0):
         self.upstream = upstream
         self.delay = delay
+        self.loss = loss
         self.port = 0
         self._process: subprocess.Popen | None = None
 
@@ -267,10 +270,23 @@ class DelayProxy:
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     def start(self) -> DelayProxy:
         host, port = self.upstream
         self._process = subprocess.Popen(
-            [sys.executable, __file__, "--proxy", f"{host}:{port}", "--delay", str(self.delay)],
+            [
+                sys.executable,
+                __file__,
+                "--proxy",
+                f"{host}:{port}",
+                "--delay",
+                str(self.delay),
+                "--loss",
+                str(self.loss),
+            ],
             stdout=subprocess.PIPE,
             text=True,
         )
@@ -295,7 +311,7 @@ class DelayProxy:
         self.stop()
 
 
-def serve_delay_proxy(upstream: tuple[str, int], delay: float) -> None:
+def serve_delay_proxy(upstream: tuple[str, int], delay: float, loss: float = 0.0) -> None:
     """Relay UDP queries to upstream and answers back `delay` seconds later; prints its port, runs forever.
 
     Built to cost as little CPU per datagram as possible, so that it is not what
@@ -319,6 +335,8 @@ def serve_delay_proxy(upstream: tuple[str, int], delay: float) -> None:
     slots: list[tuple[bytes, tuple] | None] = [None] * 65536  # relay id -> (client's id, client)
     next_id = 0
     held: deque[tuple[float, bytes, tuple]] = deque()  # (release time, answer, client), in order
+    drop_every = round(1 / loss) if loss > 0 else 0
+    answers = 0
     readable = [front, back]
     clock = time.monotonic
     while True:
@@ -349,6 +367,9 @@ def serve_delay_proxy(upstream: tuple[str, int], delay: float) -> None:
                 if slot is None:
                     continue
                 slots[relay_id] = None
+                answers += 1
+                if drop_every and answers % drop_every == 0:
+                    continue  # lost on the way
                 held.append((release, slot[0] + data[2:], slot[1]))
         now = clock()
         while held and held[0][0] <= now:
@@ -457,6 +478,7 @@ if __name__ == "__main__":
     parser.add_argument("--selftest", action="store_true", help="start Knot, query it, stop it")
     parser.add_argument("--proxy", metavar="HOST:PORT", help="run a delay proxy in front of HOST:PORT")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds added by --proxy / --throughput")
+    parser.add_argument("--loss", type=float, default=0.0, help="share of answers --proxy drops (0..1)")
     parser.add_argument("--throughput", type=int, metavar="N", help="measure the resolver with N queries")
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument(
@@ -474,6 +496,6 @@ if __name__ == "__main__":
         _resolver_throughput(args.throughput, args.concurrency, args.delay)
     elif args.proxy:
         proxy_host, _, proxy_port = args.proxy.rpartition(":")
-        serve_delay_proxy((proxy_host, int(proxy_port)), args.delay)
+        serve_delay_proxy((proxy_host, int(proxy_port)), args.delay, args.loss)
     else:
         parser.print_help()

@@ -318,7 +318,7 @@ def inner(options) -> None:
     from django.db import connection
 
     from benchmarks.cpu import postmaster_pid
-    from benchmarks.knot import KnotServer
+    from benchmarks.knot import DelayProxy, KnotServer
     from tracker.sweeps import CHUNK_SIZE
 
     options.chunk_size = options.chunk_size or CHUNK_SIZE
@@ -332,7 +332,15 @@ def inner(options) -> None:
     campaign = setup_database(n)
     fixed: set[int] = set()
     knot = KnotServer(zone_records(n, fixed), udp_workers=2).start()
-    worker = start_worker(knot.address, options.workers, options.probe_concurrency)
+    dns_address, proxy = knot.address, None
+    if options.latency or options.loss:
+        # A relay in front of Knot (both the bare engine and the workers ask it): a network path.
+        proxy = DelayProxy((knot.host, knot.port), options.latency / 1000, options.loss / 100).start()
+        dns_address = proxy.address
+        print(
+            f"DNS through a relay: {options.latency:g} ms added per answer, {options.loss:g}% of answers lost"
+        )
+    worker = start_worker(dns_address, options.workers, options.probe_concurrency)
     postgres = postmaster_pid(os.environ.get("PG_DATA", ""))
     redis = int(os.environ.get("REDIS_PID") or 0)
     results = []
@@ -342,12 +350,14 @@ def inner(options) -> None:
         engine = bare_engine(
             campaign,
             n,
-            knot.address,
+            dns_address,
             options.engine_concurrency,
             options.engine_processes,
             options.engine_runs,
         )
         roots = {"workers": worker.pid, "knotd": knot.pid, "postgres": postgres, "redis": redis}
+        if proxy is not None:
+            roots["relay"] = proxy.pid
         result = run_sweep(campaign, options.chunk_size, {k: v for k, v in roots.items() if v})
         result.update(engine=engine, elapsed_rate=result["sweep"].done / result["elapsed"])
         results.append(result)
@@ -374,6 +384,8 @@ def inner(options) -> None:
         except subprocess.TimeoutExpired:
             worker.kill()
         knot.stop()
+        if proxy is not None:
+            proxy.stop()
 
 
 def main() -> None:
@@ -393,6 +405,8 @@ def main() -> None:
     parser.add_argument(
         "--change", type=float, default=0.1, help="share of domains fixed before the last sweep"
     )
+    parser.add_argument("--latency", type=float, default=0.0, help="ms added to every DNS answer (a relay)")
+    parser.add_argument("--loss", type=float, default=0.0, help="percent of DNS answers the relay drops")
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     options, _ = parser.parse_known_args()
     if options.inner:

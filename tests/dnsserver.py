@@ -52,6 +52,7 @@ FAULTS = (
     "wrong-id",  # answer with another message id (a spoofing attempt): must be ignored
     "wrong-question",  # answer for another name: must be ignored
     "garbage",  # bytes that are not a DNS message
+    "lose-first",  # drop the next datagram only (lost on the way), then answer as usual
 )
 
 _TTL = 300
@@ -66,6 +67,7 @@ class LoggedQuery:
     name: str  # lower case, no trailing dot
     rdtype: str
     transport: str  # "udp" or "tcp"
+    query_id: int = 0  # a resent datagram keeps its id; a new attempt gets a new one
 
 
 def _normalize(name: str) -> str:
@@ -231,6 +233,18 @@ class TestDNSServer:
                 return self._counts[(name, rdtype.upper())]
             return sum(n for (qname, _), n in self._counts.items() if qname == name)
 
+    def attempts(self, name: str, rdtype: str | None = None) -> int:
+        """How many distinct queries (query ids) asked name: datagrams sent again count once."""
+        name = _normalize(name)
+        with self._lock:
+            return len(
+                {
+                    (query.query_id, query.transport)
+                    for query in self._log
+                    if query.name == name and (rdtype is None or query.rdtype == rdtype.upper())
+                }
+            )
+
     # -- life cycle --------------------------------------------------------------------------
 
     def start(self) -> TestDNSServer:
@@ -307,9 +321,12 @@ class TestDNSServer:
         qname = question.name.to_text(omit_final_dot=True).lower()
         qtype_text = dns.rdatatype.to_text(question.rdtype)
         with self._lock:
-            self._log.append(LoggedQuery(qname, qtype_text, transport))
+            self._log.append(LoggedQuery(qname, qtype_text, transport, query.id))
             self._counts[(qname, qtype_text)] += 1
             fault = self._faults.get((qname, qtype_text)) or self._faults.get((qname, None))
+            if fault == "lose-first":  # one datagram lost on the way, then the link is fine
+                self._faults.pop((qname, qtype_text), None) or self._faults.pop((qname, None), None)
+                return None
             zone, existing = self._zone, self._existing
 
         if fault == "timeout":

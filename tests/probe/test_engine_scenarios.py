@@ -382,7 +382,7 @@ def test_a_failed_own_txt_is_asked_once_and_check_host_does_not_wait_again(dns_s
     assert report.verdict == "inconclusive" and report.on_successor is None
     spf = report.to_json()["spf"]
     assert spf["authorizes_successor"] is None and spf["authorizes_legacy"] is None
-    assert dns_server.count("customer.example", "TXT") == TEST_ATTEMPTS
+    assert dns_server.attempts("customer.example", "TXT") == TEST_ATTEMPTS
 
 
 def test_probe_many_in_several_processes_reports_every_domain_once(dns_server):

@@ -11,6 +11,7 @@ import pytest
 from tests.conftest_dns import TEST_ATTEMPTS, TEST_TIMEOUT
 from tests.dnsserver import TestDNSServer, needs_ipv6_loopback
 from tracker.probe.resolver import (
+    RESENDS_PER_ATTEMPT,
     Answer,
     Nameserver,
     Outcome,
@@ -147,13 +148,57 @@ def test_formerr_is_an_error(dns_server, resolver):
     assert answer.outcome == Outcome.ERROR and "FORMERR" in answer.detail
 
 
+def test_a_lost_datagram_is_sent_again_long_before_the_timeout(dns_server):
+    """One lost query costs a retransmission timeout, not a whole timeout (a sweep chunk waits for it)."""
+    dns_server.set_records({f"n{i}.example": {"TXT": ["v=spf1 -all"]} for i in range(21)})
+
+    async def scenario():
+        resolver = Resolver([dns_server.address], timeout=2.0, attempts=2)
+        try:
+            for i in range(20):  # replies teach the resolver the round-trip time
+                await resolver.query(f"n{i}.example", "TXT")
+            dns_server.set_fault("n20.example", "lose-first")
+            started = time.monotonic()
+            answer = await resolver.query("n20.example", "TXT")
+            return answer, time.monotonic() - started, resolver
+        finally:
+            await resolver.close()
+
+    answer, elapsed, resolver = run(scenario())
+    assert answer.outcome == Outcome.NOERROR and answer.records == ("v=spf1 -all",)
+    assert elapsed < 0.5  # RTO: twice the loopback round trip plus 0.1 s; the timeout is 2 s
+    assert dns_server.attempts("n20.example") == 1 and dns_server.count("n20.example") == 2
+    assert resolver.retransmits == 1
+
+
+def test_a_slow_server_gets_no_copies_of_questions_it_answers_in_time(dns_server):
+    dns_server.set_records({f"s{i}.example": {"TXT": ["v=spf1 -all"]} for i in range(30)})
+    dns_server.latency = 0.15
+
+    async def scenario():
+        resolver = Resolver([dns_server.address], timeout=2.0, attempts=2)
+        try:
+            for i in range(10):
+                await resolver.query(f"s{i}.example", "TXT")
+            answers = await asyncio.gather(*(resolver.query(f"s{i}.example", "TXT") for i in range(10, 30)))
+            return answers, resolver
+        finally:
+            await resolver.close()
+
+    answers, resolver = run(scenario())
+    assert all(answer.outcome == Outcome.NOERROR for answer in answers)
+    assert resolver.retransmits == 0 and dns_server.query_count == 30
+
+
 def test_silence_is_a_timeout_never_nxdomain_and_comes_quickly(dns_server, resolver):
     dns_server.set_fault("silent.example", "timeout")
     started = time.monotonic()
     answer = query(resolver, "silent.example", "TXT")
     elapsed = time.monotonic() - started
     assert answer.outcome == Outcome.TIMEOUT and answer.failed and not answer.void
-    assert dns_server.count("silent.example") == TEST_ATTEMPTS
+    assert dns_server.attempts("silent.example") == TEST_ATTEMPTS
+    # Within an attempt the datagram is sent again after the retransmission timeout.
+    assert TEST_ATTEMPTS < dns_server.count("silent.example") <= TEST_ATTEMPTS * (1 + RESENDS_PER_ATTEMPT)
     assert TEST_TIMEOUT * TEST_ATTEMPTS * 0.9 <= elapsed < TEST_TIMEOUT * TEST_ATTEMPTS + 0.5
 
 
@@ -485,7 +530,7 @@ def test_with_a_failure_ttl_a_failed_answer_is_reused_and_stays_a_failure(dns_se
     assert first.outcome == second.outcome == Outcome.TIMEOUT
     assert second.failed and not second.void  # a kept failure is still a failure, never "nothing"
     assert elapsed < 0.05
-    assert dns_server.count("dead.example", "TXT") == 2  # the two attempts of the first question
+    assert dns_server.attempts("dead.example", "TXT") == 2  # the two attempts of the first question
 
 
 def test_a_kept_failure_expires(dns_server):

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import heapq
 import ipaddress
+import itertools
 import random
 import secrets
 import socket
@@ -88,6 +90,14 @@ UDP_SOCKETS_PER_FAMILY = 4
 _CACHE_LIMIT = 500_000  # answers kept per Resolver; the oldest are dropped beyond
 _BACKOFF_BASE = 0.05
 _BACKOFF_MAX = 1.0
+# A datagram lost on the way (a full socket buffer, a lossy link) is sent again, with the same
+# id, after the retransmission timeout (RTO) while the attempt keeps waiting for either reply,
+# as TCP does (RFC 6298): RTO = max(2 * srtt, srtt + 4 * rttvar) + RTO_MARGIN, from replies to
+# queries sent once, at most half the attempt's timeout. Without it one lost datagram costs a
+# whole timeout, and a sweep chunk waits that long for its last domain.
+RTO_INITIAL = 1.0
+RTO_MARGIN = 0.1
+RESENDS_PER_ATTEMPT = 2  # each after twice the previous wait
 _RCODE_OUTCOMES = {dnswire.RCODE_SERVFAIL: Outcome.SERVFAIL, dnswire.RCODE_REFUSED: Outcome.REFUSED}
 
 
@@ -166,6 +176,7 @@ class _Pending:
     qname: bytes  # wire form, lower case
     qtype: int
     malformed: str = ""  # a reply that passed the id and address checks but did not parse
+    resent: int = 0  # datagrams sent again for this attempt (its round trip then says nothing)
 
 
 def _matches(response: Response, qname: bytes, qtype: int) -> bool:
@@ -203,6 +214,14 @@ class _UdpSocket:
             self.sock.sendto(data, address)
         except (BlockingIOError, InterruptedError):
             await self.loop.sock_sendto(self.sock, data, address)  # send buffer full: wait for room
+
+    def resend(self, data: bytes, address: tuple[str, int]) -> bool:
+        """Send again without waiting; False if that cannot be done now (the attempt still waits)."""
+        try:
+            self.sock.sendto(data, address)
+        except OSError:
+            return False
+        return True
 
     def _read_ready(self) -> None:
         recvfrom = self.sock.recvfrom
@@ -318,6 +337,10 @@ class _LoopState:
     # timeout is the same for every query; one timer for the earliest, not one per query.
     expiries: collections.deque[tuple[float, asyncio.Future]] = field(default_factory=collections.deque)
     timer: asyncio.TimerHandle | None = None
+    # Retransmissions due: a heap by time (RTOs differ), one timer for the earliest.
+    resends: list[tuple] = field(default_factory=list)
+    resend_timer: asyncio.TimerHandle | None = None
+    resend_order: itertools.count = field(default_factory=itertools.count)
 
 
 class Resolver:
@@ -352,7 +375,9 @@ class Resolver:
         # 0 = failures are never kept (a later question asks again).
         self.failure_ttl = failure_ttl
         self.queries_sent = 0  # wire queries actually sent (UDP and TCP), after the cache
+        self.retransmits = 0  # of those, UDP datagrams sent again after the RTO
         self.cache_hits = 0
+        self._round_trips: dict[tuple[str, int], tuple[float, float]] = {}  # address: (srtt, rttvar)
         self._answers: dict[tuple[str, int], Answer] = {}
         # The same answers by the question exactly as asked (name, rdtype): a sweep asks the
         # same few names thousands of times, and a hit here skips normalising the name.
@@ -520,18 +545,25 @@ class Resolver:
         future = state.loop.create_future()
         pending = _Pending(future, address, qname, qtype)
         udp.pending[query_id] = pending
-        deadline = state.loop.time() + self.timeout
+        sent_at = state.loop.time()
+        deadline = sent_at + self.timeout
         state.expiries.append((deadline, future))
         if state.timer is None:
             state.timer = state.loop.call_at(deadline, _expire_due, state)
+        datagram = struct.pack("!H", query_id) + body
+        rto = self._retransmission_timeout(address)
+        if rto < self.timeout:
+            self._resend_at(state, sent_at + rto, (rto, deadline, pending, udp, datagram))
         try:
-            await udp.sendto(struct.pack("!H", query_id) + body, address)
+            await udp.sendto(datagram, address)
             self.queries_sent += 1
             reply = await future
         except OSError as exc:
             return _Attempt(outcome=Outcome.ERROR, detail=f"network error: {exc}")
         finally:
             udp.pending.pop(query_id, None)
+        if reply is not None and not pending.resent:
+            self._round_trip(address, state.loop.time() - sent_at)
         if reply is None:
             if pending.malformed:
                 return _Attempt(outcome=Outcome.ERROR, detail=pending.malformed)
@@ -541,6 +573,53 @@ class Resolver:
         if reply is _TRUNCATED or reply.truncated:
             return _Attempt(truncated=True)
         return _Attempt(response=reply)
+
+    # -- retransmission --------------------------------------------------------------------------
+
+    def _retransmission_timeout(self, address: tuple[str, int]) -> float:
+        kept = self._round_trips.get(address)
+        if kept is None:
+            return min(RTO_INITIAL, self.timeout / 2)
+        srtt, rttvar = kept
+        return min(max(2 * srtt, srtt + 4 * rttvar) + RTO_MARGIN, self.timeout / 2)
+
+    def _round_trip(self, address: tuple[str, int], sample: float) -> None:
+        """Smooth the round-trip time to this server (RFC 6298), from a query sent once."""
+        kept = self._round_trips.get(address)
+        if kept is None:
+            self._round_trips[address] = (sample, sample / 2)
+            return
+        srtt, rttvar = kept
+        rttvar = 0.75 * rttvar + 0.25 * abs(srtt - sample)
+        self._round_trips[address] = (0.875 * srtt + 0.125 * sample, rttvar)
+
+    def _resend_at(self, state: _LoopState, due: float, what: tuple) -> None:
+        heapq.heappush(state.resends, (due, next(state.resend_order), what))
+        timer = state.resend_timer
+        if timer is None or timer.when() > due:
+            if timer is not None:
+                timer.cancel()
+            state.resend_timer = state.loop.call_at(due, self._resend_due, state)
+
+    def _resend_due(self, state: _LoopState) -> None:
+        """Send again every datagram whose RTO has passed without a reply; each waits twice as long next."""
+        state.resend_timer = None
+        soon = state.loop.time() + 0.001
+        resends = state.resends
+        while resends and resends[0][0] <= soon:
+            due, _, (rto, deadline, pending, udp, datagram) = heapq.heappop(resends)
+            if pending.future.done() or udp.closed or not udp.resend(datagram, pending.address):
+                continue
+            pending.resent += 1
+            self.retransmits += 1
+            self.queries_sent += 1
+            if pending.resent < RESENDS_PER_ATTEMPT and due + 2 * rto < deadline:
+                heapq.heappush(
+                    resends,
+                    (due + 2 * rto, next(state.resend_order), (2 * rto, deadline, pending, udp, datagram)),
+                )
+        if resends:
+            state.resend_timer = state.loop.call_at(resends[0][0], self._resend_due, state)
 
     async def _tcp_exchange(
         self, address: tuple[str, int], body: bytes, qname: bytes, qtype: int
@@ -661,7 +740,11 @@ def _discard(state: _LoopState) -> None:
     if state.timer is not None:
         state.timer.cancel()
         state.timer = None
+    if state.resend_timer is not None:
+        state.resend_timer.cancel()
+        state.resend_timer = None
     state.expiries.clear()
+    state.resends.clear()
     for pool in state.sockets.values():
         for udp in pool:
             for pending in udp.pending.values():
