@@ -567,3 +567,19 @@ def test_many_answers_at_once_are_all_read(dns_server):
 
     answers = run(scenario())
     assert all(answer.outcome == Outcome.NOERROR for answer in answers)
+
+
+def test_a_bounded_cache_drops_its_oldest_answers(dns_server):
+    dns_server.set_records({f"c{i}.example": {"TXT": ["v=spf1 -all"]} for i in range(3)})
+
+    async def scenario():
+        resolver = Resolver([dns_server.address], timeout=TEST_TIMEOUT, cache_limit=2)
+        try:
+            for name in ("c0.example", "c1.example", "c2.example", "c2.example", "c0.example"):
+                await resolver.query(name, "TXT")
+        finally:
+            await resolver.close()
+
+    run(scenario())
+    assert dns_server.count("c2.example") == 1  # kept
+    assert dns_server.count("c0.example") == 2  # dropped when c2 came, asked again

@@ -192,7 +192,9 @@ def _fewer_collections():
         gc.set_threshold(*before)
 
 
-def _sweep_resolver(nameservers: Sequence[str], timeout: float, concurrency: int) -> Resolver:
+def _sweep_resolver(
+    nameservers: Sequence[str], timeout: float, concurrency: int, cache_limit: int | None = None
+) -> Resolver:
     """One resolver per sweep (per process): its cache makes shared records cost one query.
 
     At most MAX_QUERIES_IN_FLIGHT exchanges at once, however many domains are in flight.
@@ -205,14 +207,21 @@ def _sweep_resolver(nameservers: Sequence[str], timeout: float, concurrency: int
         timeout=timeout,
         concurrency=max(1, min(concurrency, MAX_QUERIES_IN_FLIGHT)),
         failure_ttl=FAILED_ANSWER_TTL_S,
+        **({"cache_limit": cache_limit} if cache_limit else {}),
     )
+
+
+# Answers kept by a resolver that many calls share (about 40 MB): worth keeping are the names
+# many domains ask (includes, MX hosts, DMARC organizational domains), and those come back at
+# once when dropped; a domain's own answers are never asked again.
+SHARED_CACHE_LIMIT = 100_000
 
 
 def sweep_resolver(
     nameservers: Sequence[str], timeout: float, concurrency: int = DEFAULT_CONCURRENCY
 ) -> Resolver:
     """A resolver for several `probe_many(..., resolver=)` calls of one sweep, sharing its cache."""
-    return _sweep_resolver(nameservers, timeout, concurrency)
+    return _sweep_resolver(nameservers, timeout, concurrency, cache_limit=SHARED_CACHE_LIMIT)
 
 
 async def _probe_list(

@@ -357,6 +357,7 @@ class Resolver:
         max_records: int = MAX_RECORDS,
         max_txt_bytes: int = MAX_TXT_BYTES,
         failure_ttl: float = 0.0,
+        cache_limit: int = _CACHE_LIMIT,
     ):
         if isinstance(nameservers, str):
             nameservers = [part for part in nameservers.split(",") if part.strip()]
@@ -367,6 +368,7 @@ class Resolver:
         self.attempts = attempts
         self.concurrency = concurrency
         self.cache_enabled = cache
+        self.cache_limit = cache_limit  # answers kept; the oldest are dropped beyond
         self.max_records = max_records
         self.max_txt_bytes = max_txt_bytes
         # Seconds a failed answer (after every retry) is reused: one dead name shared by many
@@ -470,16 +472,16 @@ class Resolver:
             shared.set_result(answer)
         if answer.failed:
             if self.failure_ttl > 0:
-                if len(self._failures) >= _CACHE_LIMIT:
+                if len(self._failures) >= self.cache_limit:
                     self._failures.pop(next(iter(self._failures)))
                 self._failures[key] = (time.monotonic() + self.failure_ttl, answer)
             return
-        if len(self._answers) >= _CACHE_LIMIT:
+        if len(self._answers) >= self.cache_limit:
             self._answers.pop(next(iter(self._answers)))
         self._answers[key] = answer
 
     def _remember_asked(self, asked: tuple[str, str], answer: Answer) -> None:
-        if len(self._asked) >= _CACHE_LIMIT:
+        if len(self._asked) >= self.cache_limit:
             self._asked.pop(next(iter(self._asked)))
         self._asked[asked] = answer
 
