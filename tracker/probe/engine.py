@@ -28,7 +28,7 @@ from tracker.probe.limits import (
 )
 from tracker.probe.mx import analyze_mx
 from tracker.probe.report import INCONCLUSIVE, DomainReport, Evidence, ReportError, build_report
-from tracker.probe.resolver import Resolver
+from tracker.probe.resolver import CACHE_LIMIT, Resolver
 from tracker.probe.spf.tree import analyze_spf
 
 if TYPE_CHECKING:
@@ -193,7 +193,7 @@ def _fewer_collections():
 
 
 def _sweep_resolver(
-    nameservers: Sequence[str], timeout: float, concurrency: int, cache_limit: int | None = None
+    nameservers: Sequence[str], timeout: float, concurrency: int, cache_limit: int = CACHE_LIMIT
 ) -> Resolver:
     """One resolver per sweep (per process): its cache makes shared records cost one query.
 
@@ -207,7 +207,7 @@ def _sweep_resolver(
         timeout=timeout,
         concurrency=max(1, min(concurrency, MAX_QUERIES_IN_FLIGHT)),
         failure_ttl=FAILED_ANSWER_TTL_S,
-        **({"cache_limit": cache_limit} if cache_limit else {}),
+        cache_limit=cache_limit,
     )
 
 

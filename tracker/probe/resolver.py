@@ -87,7 +87,7 @@ MAX_TXT_BYTES = 64 * 1024  # total TXT text kept per answer
 MAX_CNAME_HOPS = 10
 EDNS_PAYLOAD = 1232  # the DNS flag day 2020 size: avoids IP fragmentation
 UDP_SOCKETS_PER_FAMILY = 4
-_CACHE_LIMIT = 500_000  # answers kept per Resolver; the oldest are dropped beyond
+CACHE_LIMIT = 500_000  # answers kept per Resolver by default; the oldest are dropped beyond
 _BACKOFF_BASE = 0.05
 _BACKOFF_MAX = 1.0
 # A datagram lost on the way (a full socket buffer, a lossy link) is sent again, with the same
@@ -357,7 +357,7 @@ class Resolver:
         max_records: int = MAX_RECORDS,
         max_txt_bytes: int = MAX_TXT_BYTES,
         failure_ttl: float = 0.0,
-        cache_limit: int = _CACHE_LIMIT,
+        cache_limit: int = CACHE_LIMIT,
     ):
         if isinstance(nameservers, str):
             nameservers = [part for part in nameservers.split(",") if part.strip()]
