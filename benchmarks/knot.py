@@ -1,6 +1,6 @@
 """Knot DNS as a real, fast authoritative server on loopback, for benchmarks.
 
-The test server in tests/dnsserver.py is Python and shares the GIL with the
+The test server in tracker/probe/zoneserver.py is Python and shares the GIL with the
 code it serves, so it cannot measure throughput. Knot (Debian's `knot`
 package: knotd, knotc) answers from C with several worker threads.
 
@@ -8,7 +8,7 @@ package: knotd, knotc) answers from C with several worker threads.
         ...  # Resolver([knot.address])
         knot.query_count()   # answered queries, from knotd's mod-stats
 
-`records` take the same form as TestDNSServer.set_records; names are grouped
+`records` take the same form as ZoneServer.set_records; names are grouped
 into zones by their last two labels (one zone per registrable-looking suffix).
 Latency: tc netem is not available in this sandbox (the kernel lacks the
 qdisc), so DelayProxy, a small UDP relay in its own process that holds each

@@ -7,7 +7,7 @@ migrating: both includes; migrated: on the successor, sometimes with a
 forgotten legacy include; leaving: another provider, sometimes still including
 the legacy record), plus a few unregistered and unanswering names.
 
-It is the test suite's authoritative server (tests/dnsserver.py), fed from the
+It is the test suite's authoritative server (tracker/probe/zoneserver.py), fed from the
 database once at start; it writes its "host:port" to the file named by --port-file.
 """
 
@@ -127,10 +127,10 @@ def main() -> None:
     parser.add_argument("--port-file", required=True, help="where to write host:port once serving")
     args = parser.parse_args()
 
-    from tests.dnsserver import TestDNSServer
+    from tracker.probe.zoneserver import ZoneServer
 
     records, unregistered, silent = demo_records()
-    server = TestDNSServer()
+    server = ZoneServer()
     server.set_records(records)
     for name in silent:
         server.set_fault(name, "timeout")

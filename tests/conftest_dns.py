@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.dnsserver import TestDNSServer
 from tracker.probe.resolver import Resolver
+from tracker.probe.zoneserver import ZoneServer
 
 # Short so that timeout tests stay fast: a silent name costs 2 x 0.3 s.
 TEST_TIMEOUT = 0.3
@@ -20,13 +20,13 @@ TEST_ATTEMPTS = 2
 
 
 @pytest.fixture(scope="session")
-def dns_server_session() -> Iterator[TestDNSServer]:
-    with TestDNSServer() as server:
+def dns_server_session() -> Iterator[ZoneServer]:
+    with ZoneServer() as server:
         yield server
 
 
 @pytest.fixture
-def dns_server(dns_server_session: TestDNSServer) -> Iterator[TestDNSServer]:
+def dns_server(dns_server_session: ZoneServer) -> Iterator[ZoneServer]:
     """The session's server, empty: declare records with `dns_server.set_records({...})`."""
     dns_server_session.reset()
     yield dns_server_session
@@ -34,7 +34,7 @@ def dns_server(dns_server_session: TestDNSServer) -> Iterator[TestDNSServer]:
 
 
 @pytest.fixture
-def resolver(dns_server: TestDNSServer) -> Iterator[Resolver]:
+def resolver(dns_server: ZoneServer) -> Iterator[Resolver]:
     """A Resolver asking only the test server, with a short timeout; use it inside asyncio.run()."""
     instance = Resolver([dns_server.address], timeout=TEST_TIMEOUT, attempts=TEST_ATTEMPTS)
     yield instance

@@ -14,7 +14,6 @@ from tracker.probe.report import (
     Evidence,
     ReportError,
     build_report,
-    failure_reason,
 )
 from tracker.probe.resolver import Answer, Outcome
 from tracker.probe.spf.tree import LookupFailure, Reference, SpfAnalysis
@@ -118,8 +117,8 @@ def test_errors_name_the_query_type_and_reason():
 
 
 def test_failure_reasons():
-    assert failure_reason(Answer("a.example", "TXT", Outcome.REFUSED)) == "REFUSED"
-    assert failure_reason(Answer("a.example", "TXT", Outcome.ERROR, detail="FORMERR")) == "error: FORMERR"
+    assert Answer("a.example", "TXT", Outcome.REFUSED).failure_reason == "REFUSED"
+    assert Answer("a.example", "TXT", Outcome.ERROR, detail="FORMERR").failure_reason == "error: FORMERR"
 
 
 def test_a_part_that_did_not_finish_has_null_fields_and_an_error():

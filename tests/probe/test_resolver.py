@@ -9,7 +9,6 @@ import time
 import pytest
 
 from tests.conftest_dns import TEST_ATTEMPTS, TEST_TIMEOUT
-from tests.dnsserver import TestDNSServer, needs_ipv6_loopback
 from tracker.probe.resolver import (
     RESENDS_PER_ATTEMPT,
     Answer,
@@ -19,6 +18,7 @@ from tracker.probe.resolver import (
     normalize_query_name,
     parse_nameserver,
 )
+from tracker.probe.zoneserver import ZoneServer, needs_ipv6_loopback
 
 
 def run(coro):
@@ -230,7 +230,7 @@ def test_failures_are_not_cached(dns_server, resolver):
 
 
 def test_an_unreachable_port_times_out():
-    closed = TestDNSServer()  # bound but never started: nothing reads the socket
+    closed = ZoneServer()  # bound but never started: nothing reads the socket
     resolver = Resolver([closed.address], timeout=0.1, attempts=1)
     try:
         assert query(resolver, "example.com", "A").outcome == Outcome.TIMEOUT
@@ -444,7 +444,7 @@ def test_a_comma_separated_string_is_accepted(dns_server):
 
 @needs_ipv6_loopback
 def test_it_talks_to_an_ipv6_nameserver():
-    with TestDNSServer(host="::1") as server:
+    with ZoneServer(host="::1") as server:
         server.set_records({"six.example": {"TXT": "over v6"}})
         resolver = Resolver([server.address], timeout=TEST_TIMEOUT)
         assert query(resolver, "six.example", "TXT").records == ("over v6",)
@@ -452,7 +452,7 @@ def test_it_talks_to_an_ipv6_nameserver():
 
 
 def test_a_second_nameserver_is_asked_when_the_first_is_silent(dns_server):
-    silent = TestDNSServer()  # never started
+    silent = ZoneServer()  # never started
     dns_server.set_records({"x.example": {"A": "192.0.2.1"}})
     resolver = Resolver([silent.address, dns_server.address], timeout=0.2, attempts=2)
     try:

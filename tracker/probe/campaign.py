@@ -12,11 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tracker.probe import domains
+
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
-
 
 class CampaignError(ValueError):
     """A campaign file that does not follow the contract; `field` names where."""
@@ -28,19 +27,13 @@ class CampaignError(ValueError):
 
 
 def normalize_hostname(value: str, field_name: str) -> str:
-    """Lower-case A-label without trailing dot, or CampaignError."""
+    """Lower-case A-label without trailing dot (IDNA 2008, like customer domains), or CampaignError."""
     if not isinstance(value, str) or not value.strip():
         raise CampaignError(field_name, "must be a non-empty host name")
-    name = value.strip().rstrip(".")
     try:
-        name = name.encode("idna").decode("ascii") if not name.isascii() else name
-    except UnicodeError as exc:
+        return domains.normalize_hostname(value)
+    except domains.DomainNameError as exc:
         raise CampaignError(field_name, f"{value!r} is not a valid host name ({exc})") from None
-    name = name.lower()
-    labels = name.split(".")
-    if len(name) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
-        raise CampaignError(field_name, f"{value!r} is not a valid host name")
-    return name
 
 
 def _host_pattern(value: str, field_name: str) -> str:
@@ -83,7 +76,7 @@ class Service:
 
     def matches_mx_host(self, host: str) -> bool:
         """Exact host name, or any host under `suffix` for a `*.suffix` pattern."""
-        host = host.lower().rstrip(".")
+        host = domains.canonical_name(host)
         for pattern in self.mx_hosts:
             if pattern.startswith("*."):
                 if host.endswith(pattern[1:]):
@@ -94,7 +87,7 @@ class Service:
 
     def matches_spf_domain(self, domain: str) -> bool:
         """Exactly one of the SPF domains (case-insensitive, trailing dot ignored)."""
-        return domain.lower().rstrip(".") in self.spf_includes
+        return domains.canonical_name(domain) in self.spf_includes
 
     def contains_address(self, address: str) -> bool:
         try:
@@ -121,6 +114,8 @@ class Service:
 
 _SERVICE_KEYS = {"name", "mx_hosts", "spf_includes", "ip_ranges", "outbound_ips"}
 _CAMPAIGN_KEYS = {"slug", "name", "legacy", "successor", "end_date", "cleanup_date"}
+# A DKIM selector is one or more DNS labels (RFC 6376 3.1).
+_SELECTOR_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -136,7 +131,7 @@ def _parse_service(data: Any, prefix: str, allow_dkim: bool) -> Service:
         raise CampaignError(f"{prefix}.name", "must be a non-empty string")
     selectors = []
     for i, sel in enumerate(_list(data, "dkim_selectors", prefix) if allow_dkim else []):
-        if not isinstance(sel, str) or not all(_LABEL.match(part) for part in sel.lower().split(".")):
+        if not isinstance(sel, str) or not all(_SELECTOR_LABEL.match(part) for part in sel.lower().split(".")):
             raise CampaignError(f"{prefix}.dkim_selectors[{i}]", f"{sel!r} is not a DKIM selector")
         selectors.append(sel.lower())
     return Service(

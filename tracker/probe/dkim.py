@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tracker.probe.limits import MAX_DKIM_SELECTORS
-from tracker.probe.report import failure_reason
 
 if TYPE_CHECKING:
     from tracker.probe.resolver import Answer, Resolver
@@ -68,7 +67,7 @@ def key_tags(text: str) -> dict[str, str]:
 
 def _judge(selector: str, answer: Answer) -> SelectorCheck:
     if answer.failed:
-        return SelectorCheck(selector, answer.name, None, failure_reason(answer))
+        return SelectorCheck(selector, answer.name, None, answer.failure_reason)
     keys = [key_tags(txt) for txt in answer.records]
     keys = [tags for tags in keys if "p" in tags and tags.get("v", "DKIM1") == "DKIM1"]
     if any(tags["p"] for tags in keys):

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 from tracker.probe.domains import registrable_domain
 from tracker.probe.limits import DMARC_TREE_WALK_MAX_QUERIES, MAX_DMARC_RECORD_LENGTH, MAX_DMARC_URIS
-from tracker.probe.report import failure_reason
 
 if TYPE_CHECKING:
     from tracker.probe.resolver import Answer, Resolver
@@ -198,7 +197,7 @@ def _conclude(found: Discovery, level: _Level) -> bool:
     if level.answer.failed:
         found.failed = True
         found.failures.append(level.answer)
-        found.error = f"DMARC lookup of _dmarc.{level.name} failed: {failure_reason(level.answer)}"
+        found.error = f"DMARC lookup of _dmarc.{level.name} failed: {level.answer.failure_reason}"
         return True
     if len(level.records) > 1:
         found.error = (

@@ -67,8 +67,21 @@ def _a_label(label: str, original: str) -> str:
     return label
 
 
-def normalize_domain(name: str) -> str:
-    """Return `name` as a lower-case A-label without trailing dot, or raise DomainNameError."""
+def canonical_name(name: str) -> str:
+    """A name as read from DNS or a stored report, in the form names are compared in.
+
+    Names the engine produced are lower-case A-labels already; this only folds what
+    a person or a record may add (case, a trailing dot, surrounding spaces).
+    """
+    return name.strip().rstrip(".").lower()
+
+
+def normalize_hostname(name: str) -> str:
+    """Any host name as a lower-case A-label without trailing dot (IDNA 2008, UTS 46), or DomainNameError.
+
+    Full-width and ideographic forms are mapped first (`ｅｘａｍｐｌｅ．ｊｐ` is
+    `example.jp`); `straße.de` stays `xn--strae-oqa.de`, as DNS has it.
+    """
     if not isinstance(name, str):
         raise DomainNameError("a domain name must be text")
     text = name.strip()
@@ -99,6 +112,16 @@ def normalize_domain(name: str) -> str:
         raise DomainNameError(
             f"{_shown(result)} is {len(result)} characters long; a domain name has at most {MAX_NAME_LENGTH}"
         )
+    return result
+
+
+def normalize_domain(name: str) -> str:
+    """A customer's domain as a lower-case A-label without trailing dot, or DomainNameError.
+
+    Like `normalize_hostname`, and the name must be registrable: not a public
+    suffix, no underscore in the registrable part.
+    """
+    result = normalize_hostname(name)
     registrable = _public_suffixes().privatesuffix(result)
     if registrable is None:
         raise DomainNameError(f"{result!r} is a public suffix, not a customer's domain")

@@ -8,6 +8,12 @@ never claims `clean` for what was not looked at.
 
 from __future__ import annotations
 
+# RFC 7208 4.6.4: DNS-querying terms (include, a, mx, ptr, exists, redirect) per evaluation,
+# and void lookups (NXDOMAIN or no records). The one place these numbers are written:
+# the engine counts against them, the pages and follow-up rules compare with them.
+SPF_MAX_DNS_LOOKUPS = 10
+SPF_MAX_VOID_LOOKUPS = 2
+
 # Whole-domain wall-clock budget: MX, SPF tree and DMARC together (the SPF
 # engine has its own RFC 7208 term and void-lookup limits on top of this).
 DOMAIN_TIME_BUDGET_S = 30.0

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tracker.probe.limits import MAX_ADDRESSES_PER_HOST, MAX_MX_HOSTS_RESOLVED
-from tracker.probe.report import failure_reason
 
 if TYPE_CHECKING:
     from tracker.probe.campaign import Campaign
@@ -99,7 +98,7 @@ async def analyze_mx(
     answer = await resolver.query(domain, "MX")
     if answer.failed:
         result.failures.append(answer)
-        result.error = f"MX lookup failed: {failure_reason(answer)}"
+        result.error = f"MX lookup failed: {answer.failure_reason}"
         return result  # complete stays False: the MX set may name a legacy host
     result.answered = True
     if answer.void:

@@ -33,13 +33,6 @@ class ReferenceLike(Protocol):
     path: tuple[str, ...]
 
 
-def failure_reason(answer: Answer) -> str:
-    """`timeout`, `SERVFAIL`, `REFUSED`, or `error: <detail>` (DESIGN.md: errors say why)."""
-    if answer.outcome == "error":
-        return f"error: {answer.detail}" if answer.detail else "error"
-    return str(answer.outcome)
-
-
 @dataclass(frozen=True)
 class ReportError:
     """One failed lookup (or engine trouble): the queried name, the record type, and why."""
@@ -50,7 +43,7 @@ class ReportError:
 
     @classmethod
     def from_answer(cls, answer: Answer) -> ReportError:
-        return cls(answer.name, answer.rdtype, failure_reason(answer))
+        return cls(answer.name, answer.rdtype, answer.failure_reason)
 
     def to_json(self) -> dict[str, str]:
         return {"name": self.name, "type": self.type, "error": self.error}

@@ -70,6 +70,13 @@ class Answer:
         """An answer that says "nothing" (counts as a void lookup in SPF)."""
         return self.outcome in _VOID
 
+    @property
+    def failure_reason(self) -> str:
+        """`timeout`, `SERVFAIL`, `REFUSED`, or `error: <detail>`: how every report names a failure."""
+        if self.outcome == Outcome.ERROR:
+            return f"error: {self.detail}" if self.detail else "error"
+        return str(self.outcome)
+
 
 SUPPORTED_TYPES: dict[str, int] = {
     "A": dnswire.TYPE_A,

@@ -1,6 +1,6 @@
 """The public RFC 7208 test suite (shared/testdata/spf), run against the real test DNS server.
 
-Each scenario's zonedata is served by tests/dnsserver.py, following the
+Each scenario's zonedata is served by tracker/probe/zoneserver.py, following the
 suite's driver conventions (README beside the YAML): SPF-type records are also
 served as TXT unless the name has TXT data or `TXT: NONE`, and `TIMEOUT` makes
 every type without records time out. check_host() is real, talking real DNS.

@@ -11,6 +11,7 @@ import functools
 import ipaddress
 from dataclasses import dataclass, replace
 
+from ..limits import SPF_MAX_DNS_LOOKUPS, SPF_MAX_VOID_LOOKUPS
 from ..resolver import Answer, Resolver
 from .errors import shown
 from .lookup import fetch_spf
@@ -19,8 +20,8 @@ from .macros import MacroContext, expand_domain_spec, expand_explanation, uses_p
 from .names import checkable_domain, query_name
 from .parser import SpfRecord, SpfSyntaxError, Term, parse_record
 
-MAX_DNS_TERMS = 10  # section 4.6.4
-MAX_VOID_LOOKUPS = 2
+MAX_DNS_TERMS = SPF_MAX_DNS_LOOKUPS  # section 4.6.4
+MAX_VOID_LOOKUPS = SPF_MAX_VOID_LOOKUPS
 MAX_MX_NAMES = 10
 MAX_PTR_NAMES = 10
 MAX_DEPTH = 20  # include/redirect nesting; the term limit stops loops first, this guards the stack

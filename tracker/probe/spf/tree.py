@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..campaign import Campaign, Service
-from ..domains import registrable_domain
-from ..resolver import Answer, Outcome, Resolver
+from ..domains import canonical_name, registrable_domain
+from ..resolver import Answer, Resolver
 from .check_host import MAX_DNS_TERMS, MAX_VOID_LOOKUPS, check_host
 from .evaluation import worst_case
 from .graph import (
@@ -71,12 +71,6 @@ class SpfAnalysis:
     root_answer: Answer | None = None  # the customer's own TXT answer (the report's apex TXT)
 
 
-def failure_reason(answer: Answer) -> str:
-    if answer.outcome in (Outcome.TIMEOUT, Outcome.SERVFAIL, Outcome.REFUSED):
-        return str(answer.outcome)
-    return f"error: {answer.detail or answer.outcome}"
-
-
 # -- references ---------------------------------------------------------------------------------
 
 
@@ -96,7 +90,7 @@ def _broken_record_references(node: Node, text: str, legacy: Service) -> list[Re
         match = _LOOSE_POINTER.match(token)
         if match is None:
             continue
-        target = (match.group(2) or match.group(4)).rstrip(".").lower()
+        target = canonical_name(match.group(2) or match.group(4))
         if legacy.matches_spf_domain(target):
             kind = "spf-include" if match.group(1) else "spf-redirect"
             found.append(Reference(kind, target, node.path))
@@ -335,7 +329,7 @@ def _sample_ip(campaign: Campaign) -> str:
 
 async def analyze_spf(resolver: Resolver, domain: str, campaign: Campaign) -> SpfAnalysis:
     """Everything the report needs about the SPF tree of one customer domain."""
-    domain = domain.strip().rstrip(".").lower()
+    domain = canonical_name(domain)
     ctx = placeholder_context(domain, _sample_ip(campaign))
     graph = await fetch_tree(resolver, domain, ctx)
     void_terms, failed_probes, known = await _probe_void_terms(resolver, graph, ctx)
@@ -372,7 +366,7 @@ async def analyze_spf(resolver: Resolver, domain: str, campaign: Campaign) -> Sp
         references=[ref for found in holders.values() for _, refs in found for ref in refs],
         warnings=_tree_warnings(graph),
         failures=[
-            LookupFailure(a.name, a.rdtype, failure_reason(a))
+            LookupFailure(a.name, a.rdtype, a.failure_reason)
             for a in [*graph.failed_answers, *failed_probes]
         ],
         complete=not graph.failed_answers and not graph.truncated,

@@ -11,10 +11,10 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from tests.dnsserver import TestDNSServer, needs_ipv6_loopback
+from tracker.probe.zoneserver import ZoneServer, needs_ipv6_loopback
 
 
-def ask(server: TestDNSServer, name: str, rdtype: str, tcp: bool = False, timeout: float = 1.0):
+def ask(server: ZoneServer, name: str, rdtype: str, tcp: bool = False, timeout: float = 1.0):
     query = dns.message.make_query(name, rdtype, use_edns=0, payload=1232)
     send = dns.query.tcp if tcp else dns.query.udp
     return send(query, server.host, port=server.port, timeout=timeout)
@@ -157,7 +157,7 @@ def test_unknown_faults_are_rejected(dns_server):
 
 @needs_ipv6_loopback
 def test_it_also_serves_on_ipv6_loopback():
-    with TestDNSServer(host="::1") as server:
+    with ZoneServer(host="::1") as server:
         server.set_records({"six.example": {"AAAA": "2001:db8::6"}})
         assert server.address == f"[::1]:{server.port}"
         assert texts(ask(server, "six.example", "AAAA")) == ["2001:db8::6"]

@@ -1,11 +1,14 @@
-"""A real authoritative DNS server on loopback for tests and benchmarks.
+"""A real authoritative DNS server on loopback: zones declared in Python, faults on demand.
+
+The test suite, the demo (`make run`) and the benchmarks serve their zones with it;
+it has no Django import and belongs to no layer above the engine.
 
 In the spirit of dnspython's tests/nanonameserver.py: tests declare records in
 a plain dict, the code under test talks real DNS (UDP and TCP) to it, nothing
 is mocked. Faults (timeout, SERVFAIL, REFUSED, truncation, spoofed answers)
 and latency are injected per name so every failure path can be exercised.
 
-    with TestDNSServer() as server:
+    with ZoneServer() as server:
         server.set_records({"example.com": {"TXT": ["v=spf1 -all"], "MX": [(10, "mx.example.com")]}})
         server.set_fault("broken.example", "servfail")
         ...  # point a resolver at server.address
@@ -146,7 +149,7 @@ def needs_ipv6_loopback(test):
     return pytest.mark.skipif(not has_ipv6_loopback(), reason="no IPv6 loopback")(test)
 
 
-class TestDNSServer:
+class ZoneServer:
     """An authoritative server on 127.0.0.1 (or ::1), UDP and TCP on one OS-picked port."""
 
     __test__ = False  # not a pytest test class
@@ -247,7 +250,7 @@ class TestDNSServer:
 
     # -- life cycle --------------------------------------------------------------------------
 
-    def start(self) -> TestDNSServer:
+    def start(self) -> ZoneServer:
         ready = threading.Event()
         self._thread = threading.Thread(target=self._run, args=(ready,), name="test-dns-server", daemon=True)
         self._thread.start()
@@ -262,7 +265,7 @@ class TestDNSServer:
             thread.join(5)
         self._thread = None
 
-    def __enter__(self) -> TestDNSServer:
+    def __enter__(self) -> ZoneServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -405,7 +408,7 @@ class TestDNSServer:
 
 
 class _UdpProtocol(asyncio.DatagramProtocol):
-    def __init__(self, server: TestDNSServer):
+    def __init__(self, server: ZoneServer):
         self.server = server
         self.transport: asyncio.DatagramTransport | None = None
 
@@ -430,7 +433,7 @@ if __name__ == "__main__":
     parser.add_argument("records", help='JSON file: {"name": {"TXT": ["..."]}}')
     parser.add_argument("--latency", type=float, default=0.0)
     args = parser.parse_args()
-    with open(args.records) as fh, TestDNSServer(latency=args.latency) as srv:
+    with open(args.records) as fh, ZoneServer(latency=args.latency) as srv:
         srv.set_records(json.load(fh))
         print(srv.address, flush=True)
         try:
