@@ -150,7 +150,7 @@ def start_worker(dns_address: str, concurrency: int, probe_concurrency: int) -> 
         "LOG_LEVEL": "WARNING",
     }
     command = [
-        str(ROOT / ".venv/bin/celery"), "-A", "tracker.celery", "worker", "--pool=prefork",
+        str(ROOT / ".venv/bin/celery"), "-A", "tracker.project.celery", "worker", "--pool=prefork",
         f"--concurrency={concurrency}", "--without-gossip", "--without-mingle", "--loglevel=WARNING",
         "--hostname=bench@%h",
     ]  # fmt: skip
@@ -158,7 +158,7 @@ def start_worker(dns_address: str, concurrency: int, probe_concurrency: int) -> 
 
 
 def wait_for_worker(timeout: float = 60) -> None:
-    from tracker.celery import app
+    from tracker.project.celery import app
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -311,7 +311,7 @@ def show_row_writes() -> None:
 
 
 def inner(options) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.project.settings")
     import django
 
     django.setup()

@@ -28,7 +28,7 @@ SLUG = "bench"
 
 
 def configure(database: str) -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.project.settings")
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{database}")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
@@ -241,7 +241,6 @@ def main() -> None:
     from django.test import Client
 
     settings.DEBUG = False
-    settings.ROOT_URLCONF = _urlconf()
     call_command("migrate", verbosity=0)
     seed(args.domains, args.spans)
 
@@ -277,21 +276,6 @@ def main() -> None:
             f"{figures['cpu_p95']:>9.0f}{figures['queries']:>9}"
         )
     print(f"\nworst p95: {worst:.0f} ms wall, {worst_cpu:.0f} ms CPU (target < 300 ms)")
-
-
-def _urlconf():
-    """The project URLs, with the tracker's pages if the project does not include them yet."""
-    import types
-
-    from django.urls import include, path
-
-    from tracker import urls
-
-    if any(getattr(p, "namespace", None) == "tracker" for p in urls.urlpatterns):
-        return "tracker.urls"
-    module = types.ModuleType("benchmark_urls")
-    module.urlpatterns = [*urls.urlpatterns, path("", include("tracker.web_urls"))]
-    return module
 
 
 def connection_vendor() -> str:

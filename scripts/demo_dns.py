@@ -23,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.project.settings")
 
 LEGACY_SPF = "spf.po.2iij.net"
 SUCCESSOR_SPF = "spf.securemx.example"

@@ -75,3 +75,11 @@ def plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Dashboard figures are cached per process: every test starts from the database alone."""
+    from django.core.cache import cache
+
+    cache.clear()

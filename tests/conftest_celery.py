@@ -94,7 +94,7 @@ def celery_app(redis_url, settings):
     from kombu import Connection
 
     from tracker import tasks  # noqa: F401  (registers the task names)
-    from tracker.celery import app
+    from tracker.project.celery import app
 
     settings.CELERY_BROKER_URL = redis_url
     redis.Redis.from_url(redis_url).flushdb()

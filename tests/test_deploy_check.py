@@ -42,3 +42,33 @@ def test_debug_is_off_unless_asked():
         timeout=120,
     )
     assert result.stdout.strip() == "False", result.stderr
+
+
+def _settings_value(env_overrides: dict, expression: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, **env_overrides}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", f"from django.conf import settings; print({expression})"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_a_misspelt_yes_no_value_stops_the_start_and_names_the_variable():
+    result = _settings_value({"DEBUG": "ture"}, "settings.DEBUG")
+    assert result.returncode != 0
+    assert "DEBUG='ture' is not a yes/no value" in result.stderr
+
+
+def test_a_number_that_is_not_one_stops_the_start():
+    result = _settings_value({"DNS_TIMEOUT": "2s"}, "settings.DNS_TIMEOUT")
+    assert result.returncode != 0
+    assert "DNS_TIMEOUT='2s' is not a number" in result.stderr
+
+
+def test_site_url_comes_from_the_environment_without_a_trailing_slash():
+    result = _settings_value({"SITE_URL": "https://tracker.example/"}, "settings.SITE_URL")
+    assert result.stdout.strip() == "https://tracker.example", result.stderr

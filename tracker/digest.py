@@ -31,7 +31,7 @@ def _url(name: str) -> str:
         path = reverse(name)
     except NoReverseMatch:
         path = "/"
-    return getattr(settings, "SITE_URL", "").rstrip("/") + path
+    return settings.SITE_URL + path
 
 
 @dataclass

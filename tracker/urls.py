@@ -1,17 +1,41 @@
-"""Top-level URLs."""
+"""The tracker's pages (namespace `tracker`), included by the project URLconf at "/"."""
 
-from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import path
 
-from tracker.views import dashboard
+from tracker.views import campaigns, customers, dashboard, domains, notices, sweeps, tasks
+
+app_name = "tracker"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("admin/", admin.site.urls),
-    # Before customers.urls (whose "" it shadows): ops land on the dashboard, reps on their customers.
-    path("", dashboard.home, name="home"),
-    path("", include("customers.urls")),
-    path("", include("tracker.web_urls")),
+    path("dashboard/", dashboard.dashboard_home, name="dashboard_home"),
+    path("campaigns/", campaigns.campaign_list, name="campaign_list"),
+    path("campaigns/<slug:slug>/dashboard/", dashboard.campaign_dashboard, name="campaign_dashboard"),
+    path("campaigns/<slug:slug>/edit/", campaigns.campaign_edit, name="campaign_edit"),
+    path(
+        "campaigns/<slug:slug>/notice-template/",
+        notices.notice_template_edit,
+        name="notice_template_edit",
+    ),
+    path("campaigns/<slug:slug>/sweeps/", sweeps.sweep_list, name="sweep_list"),
+    path("campaigns/<slug:slug>/sweeps/start/", sweeps.sweep_create, name="sweep_create"),
+    path("campaigns/<slug:slug>/sweeps/<int:pk>/resume/", sweeps.sweep_resume_view, name="sweep_resume"),
+    path("domains/", domains.domain_list, name="domain_list"),
+    path("domains/<int:pk>/", domains.domain_detail, name="domain_detail"),
+    path("domains/<int:pk>/recheck/", domains.domain_recheck, name="domain_recheck"),
+    path(
+        "domains/<int:pk>/recheck/<int:sweep_pk>/",
+        domains.domain_recheck_progress,
+        name="domain_recheck_progress",
+    ),
+    path("tasks/", tasks.task_list, name="task_list"),
+    path("tasks/<int:pk>/done/", tasks.task_done, name="task_done"),
+    path("tasks/<int:pk>/snooze/", tasks.task_snooze_view, name="task_snooze"),
+    path(
+        "customers/<int:pk>/status-inline/",
+        customers.customer_status_inline,
+        name="customer_status_inline",
+    ),
+    path("customers/<int:pk>/notice/", notices.customer_notice, name="customer_notice"),
+    path("customers/<int:pk>/notices/", notices.customer_notices, name="customer_notices"),
+    path("customers/<int:pk>/notices/<int:notice_pk>/", notices.notice_update, name="notice_update"),
 ]

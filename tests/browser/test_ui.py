@@ -9,11 +9,11 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import CampaignFactory, CustomerFactory, DomainFactory, RepFactory
-from tests.tracker.test_views_support import URLCONF, clean_report, fresh_cache, legacy_report, store  # noqa: F401
+from tests.reports import clean_report, legacy_report, store
 from tracker.choices import TaskKind, TaskStatus
 from tracker.models import FollowUpTask
 
-pytestmark = [pytest.mark.browser, pytest.mark.urls(URLCONF), pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -123,7 +123,7 @@ def test_recheck_now_polls_and_shows_the_fresh_result(
     page, live_server, login, screenshot, world, dns_server, settings
 ):
     """The real thing: the button starts a sweep, Celery (eager) probes the test DNS server, the page polls."""
-    from tracker.celery import app
+    from tracker.project.celery import app
 
     dns_server.set_records(
         {

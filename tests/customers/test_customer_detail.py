@@ -50,7 +50,7 @@ def test_idn_domains_show_both_forms(rep_client, customer):
 def _workspace(customer, domains=1):
     """`domains` more legacy domains for `customer`, each with an open task, in the active campaign."""
     from tests.factories import CampaignFactory
-    from tests.tracker.test_views_support import legacy_report, store
+    from tests.reports import legacy_report, store
     from tracker.choices import TaskKind
     from tracker.models import FollowUpTask
 

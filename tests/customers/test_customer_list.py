@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from customers.choices import MigrationStatus
 from tests.factories import CampaignFactory, CustomerFactory, DomainFactory
-from tests.tracker.test_views_support import clean_report, legacy_report, store
+from tests.reports import clean_report, legacy_report, store
 from tracker.choices import TaskKind, TaskStatus
 from tracker.models import FollowUpTask
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from customers.models import Domain
 from customers.services import DomainChangeError, domain_add, domain_remove
 from tests.factories import CampaignFactory, DomainFactory
-from tests.tracker.test_views_support import legacy_report, store
+from tests.reports import legacy_report, store
 from tracker.choices import TaskKind, TaskStatus
 from tracker.models import Check, FollowUpTask
 

@@ -7,10 +7,8 @@ from django.utils import timezone
 
 from customers.choices import MigrationStatus
 from tests.factories import CampaignFactory, CustomerFactory, DomainFactory, RepFactory
-from tests.tracker.test_views_support import URLCONF, clean_report, fresh_cache, legacy_report, store  # noqa: F401
+from tests.reports import clean_report, legacy_report, store
 from tracker import dashboards
-
-pytestmark = pytest.mark.urls(URLCONF)
 
 
 @pytest.fixture

@@ -51,6 +51,13 @@ def test_each_rep_gets_their_open_tasks_overdue_first_then_by_priority(
     assert "bobcat.example" in by_rep[other_rep.email].body
 
 
+def test_the_digest_links_to_the_task_list_with_an_absolute_address(campaign, customer, rep, settings):
+    settings.SITE_URL = "https://tracker.example"
+    store(campaign, customer.domains.get(), make_report())
+    send_rep_digests(today=TODAY)
+    assert "Your task list: https://tracker.example/tasks/" in mail.outbox[0].body
+
+
 def test_reps_without_open_tasks_get_no_digest(campaign, customer, rep):
     store(campaign, customer.domains.get(), clean_report())
     assert send_rep_digests(today=TODAY) == 0 and mail.outbox == []

@@ -5,9 +5,6 @@ import datetime as dt
 import pytest
 
 from tests.factories import CampaignFactory
-from tests.tracker.test_views_support import URLCONF, fresh_cache  # noqa: F401
-
-pytestmark = pytest.mark.urls(URLCONF)
 
 
 @pytest.fixture

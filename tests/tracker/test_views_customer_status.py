@@ -1,11 +1,7 @@
 """The status changed in place (htmx fragment for the customer page): owner only, workflow enforced."""
 
-import pytest
 
 from customers.choices import MigrationStatus
-from tests.tracker.test_views_support import URLCONF  # noqa: F401
-
-pytestmark = pytest.mark.urls(URLCONF)
 
 
 def url(customer):
@@ -67,7 +63,7 @@ def test_the_verdict_badges_show_each_domains_verdict(customer, rep):
     import datetime as dt
 
     from tests.factories import CampaignFactory, DomainFactory
-    from tests.tracker.test_views_support import clean_report, legacy_report, store
+    from tests.reports import clean_report, legacy_report, store
 
     campaign = CampaignFactory(end_date=dt.date(2099, 1, 1))
     store(campaign, customer.domains.get(), legacy_report("acme.example"))
@@ -84,7 +80,7 @@ def test_the_next_task_and_the_list_annotations(customer):
 
     from customers.models import Customer
     from tests.factories import CampaignFactory
-    from tests.tracker.test_views_support import legacy_report, store
+    from tests.reports import legacy_report, store
     from tracker.dashboards import customer_workspace_annotations
     from tracker.models import FollowUpTask
 

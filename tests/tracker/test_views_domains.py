@@ -9,10 +9,8 @@ from django.utils import timezone
 
 from customers.choices import MigrationStatus
 from tests.factories import CampaignFactory, CustomerFactory, DomainFactory
-from tests.tracker.test_views_support import URLCONF, clean_report, fresh_cache, legacy_report, store  # noqa: F401
+from tests.reports import clean_report, legacy_report, store
 from tracker.models import Sweep
-
-pytestmark = pytest.mark.urls(URLCONF)
 
 XSS_TXT = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
 

@@ -9,11 +9,8 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import CampaignFactory
-from tests.tracker.test_views_support import URLCONF, fresh_cache  # noqa: F401
 from tracker.models import CustomerNotice, NoticeTemplate
 from tracker.notices import notice_draft
-
-pytestmark = pytest.mark.urls(URLCONF)
 
 
 @pytest.fixture

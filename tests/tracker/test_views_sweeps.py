@@ -3,12 +3,9 @@
 import pytest
 
 from tests.factories import CampaignFactory, DomainFactory
-from tests.tracker.test_views_support import URLCONF, fresh_cache  # noqa: F401
 from tracker.choices import SweepKind, SweepStatus
 from tracker.models import Sweep
 from tracker.sweeps import sweep_start
-
-pytestmark = pytest.mark.urls(URLCONF)
 
 
 @pytest.fixture

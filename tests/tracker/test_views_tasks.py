@@ -6,11 +6,9 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import CampaignFactory, CustomerFactory, DomainFactory
-from tests.tracker.test_views_support import URLCONF, fresh_cache, legacy_report  # noqa: F401
+from tests.reports import legacy_report
 from tracker.choices import Priority, TaskKind, TaskStatus
 from tracker.models import FollowUpTask
-
-pytestmark = pytest.mark.urls(URLCONF)
 
 
 @pytest.fixture

@@ -77,7 +77,7 @@ def start_worker(celery_app, redis_url, database_url, dns_server, tmp_path):
     def start(name: str) -> subprocess.Popen:
         log = open(tmp_path / f"{name}.log", "wb")  # noqa: SIM115 (closed with the test's tmp_path)
         command = [
-            str(ROOT / ".venv/bin/celery"), "-A", "tracker.celery", "worker", "--pool=prefork",
+            str(ROOT / ".venv/bin/celery"), "-A", "tracker.project.celery", "worker", "--pool=prefork",
             "--concurrency=1", "--without-gossip", "--without-mingle", "--without-heartbeat",
             "--loglevel=WARNING", f"--hostname={name}@%h",
         ]  # fmt: skip

@@ -1,38 +1,19 @@
-"""Project settings, read from the environment (see README: Configuration).
+"""Project settings, read from the environment (docs/operations.md lists every variable).
 
 Defaults serve a laptop: SQLite file, DEBUG off unless asked, a development-only
 secret key. Production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY,
 ALLOWED_HOSTS and friends.
 """
 
-import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
 import dj_email_url
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from tracker.project.env import env_bool, env_float, env_int, env_list, env_str
 
-
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in ("1", "true", "yes", "on")
-
-
-def env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
-
-
-def env_float(name: str, default: float) -> float:
-    return float(os.environ.get(name, default))
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def development_secret_key() -> str:
@@ -76,7 +57,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "tracker.urls"
+ROOT_URLCONF = "tracker.project.urls"
 
 TEMPLATES = [
     {
@@ -93,7 +74,7 @@ TEMPLATES = [
     },
 ]
 
-WSGI_APPLICATION = "tracker.wsgi.application"
+WSGI_APPLICATION = "tracker.project.wsgi.application"
 
 DATABASES = {
     "default": dj_database_url.parse(
@@ -170,6 +151,8 @@ EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "retirement-tracker@localhost")
+# Mails link back to the app: the address people open it at (scheme, host, port; no trailing slash).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Celery: Redis in production; `make run` picks a private Redis or Kombu's
 # filesystem transport (see scripts/run.sh).
@@ -202,7 +185,6 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 1800)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 1700)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 

@@ -1,33 +1,13 @@
-"""Shared by the view tests: the URLconf with the tracker's pages, and domain reports to store.
+"""Domain reports as the engine writes them (docs/domain-report.md), and storing them as sweeps do.
 
-Test modules use `pytestmark = pytest.mark.urls(URLCONF)`; once the project
-URLconf includes `tracker.web_urls`, only `/` differs (see `urlpatterns`).
+View and dashboard tests build their data from these instead of probing DNS.
 """
 
 import datetime as dt
 
-import pytest
-from django.core.cache import cache
 from django.db import transaction
-from django.urls import include, path, reverse
 
-from tracker import urls as project_urls
 from tracker.history import record_report
-from tracker.views.dashboard import home
-
-URLCONF = __name__
-pytestmark = pytest.mark.urls(URLCONF)
-
-
-def _wired() -> bool:
-    return any(getattr(p, "namespace", None) == "tracker" for p in project_urls.urlpatterns)
-
-
-# "/" sends ops to the dashboard (tracker.views.dashboard.home): put first, as the project should.
-urlpatterns = [path("", home, name="home"), *project_urls.urlpatterns]
-if not _wired():
-    urlpatterns.append(path("", include("tracker.web_urls")))
-
 
 LEGACY_INCLUDE = "spf.po.2iij.net"
 
@@ -92,24 +72,3 @@ def store(campaign, domain, report: dict, when: dt.datetime | None = None):
     """Store a report as the sweeps do (history span + domain state)."""
     with transaction.atomic():
         return record_report(campaign, domain, report, now=when)
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-
-
-def test_the_tracker_pages_are_reachable():
-    assert reverse("tracker:domain_list") == "/domains/"
-
-
-@pytest.mark.urls("tracker.urls")
-def test_the_project_sends_ops_home_to_the_dashboard(ops_client, db):
-    from tests.factories import CampaignFactory
-
-    campaign = CampaignFactory()
-    response = ops_client.get("/")
-    assert (
-        response["Location"] == f"/campaigns/{campaign.slug}/dashboard/"
-        or response["Location"] == "/dashboard/"
-    )

@@ -1,0 +1,17 @@
+"""Top-level URLs."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from tracker.views import dashboard
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    # Before customers.urls (whose "" it shadows): ops land on the dashboard, reps on their customers.
+    path("", dashboard.home, name="home"),
+    path("", include("customers.urls")),
+    path("", include("tracker.urls")),
+]
