@@ -81,7 +81,7 @@ def domain_history(domain: Domain) -> tuple[int, int]:
 def domain_remove(domain: Domain, by) -> None:
     """Delete `domain`, unless it has check history or follow-up tasks (DomainChangeError).
 
-    Checks and tasks cascade with the domain (tracker.check_models, task_models), so
+    Checks and tasks cascade with the domain (tracker.models.history, tracker.models.followup), so
     deleting a probed domain would silently erase what the sweeps found and what reps
     did about it. Only a domain nothing has recorded yet (typically a typo) goes.
     """

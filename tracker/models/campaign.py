@@ -133,9 +133,3 @@ class Campaign(models.Model):
         campaign.apply_contract(parsed)
         campaign.save()
         return campaign, created
-
-
-# Sweeps, check history, follow-up tasks and notices live in their own modules.
-from tracker.check_models import *  # noqa: E402,F401,F403
-from tracker.sweep_models import *  # noqa: E402,F401,F403
-from tracker.task_models import *  # noqa: E402,F401,F403

@@ -11,8 +11,6 @@ recomputed from the chunks (never incremented), so retries cannot inflate them.
 
 from __future__ import annotations
 
-__all__ = ["Sweep", "SweepChunk", "CHUNK_LEASE", "TIMEOUT_ALERT_SHARE"]
-
 import datetime as dt
 
 from django.conf import settings

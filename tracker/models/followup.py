@@ -1,4 +1,4 @@
-"""Follow-up tasks for reps (and operations) and the notices sent to customers.
+"""Follow-up tasks for reps (and operations).
 
 A task's lifecycle is owned by its methods: the follow-up rules open, auto-close
 and reopen it (`tracker.followup`); reps close or snooze it through
@@ -9,14 +9,12 @@ constraint, so no rule or race can create a duplicate.
 
 from __future__ import annotations
 
-__all__ = ["FollowUpTask", "FollowUpTaskQuerySet", "NoticeTemplate", "CustomerNotice"]
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from tracker.choices import ACTIVE_TASK_STATUSES, NoticeChannel, Priority, TaskKind, TaskStatus
+from tracker.choices import ACTIVE_TASK_STATUSES, Priority, TaskKind, TaskStatus
 
 
 class FollowUpTaskQuerySet(models.QuerySet):
@@ -31,9 +29,6 @@ class FollowUpTaskQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(assignee=user)
 
-    def worklist(self):
-        """Overdue first, then by priority, then due date: a rep's list and digest order."""
-        return self.select_related("customer", "domain", "campaign").order_by("-priority", "due_date", "pk")
 
 
 class FollowUpTask(models.Model):
@@ -102,67 +97,9 @@ class FollowUpTask(models.Model):
         return f"{self.get_kind_display()}: {where}"
 
     @property
-    def kind_choice(self) -> TaskKind:
-        return TaskKind(self.kind)
-
-    @property
-    def status_choice(self) -> TaskStatus:
-        return TaskStatus(self.status)
-
-    @property
-    def priority_choice(self) -> Priority:
-        return Priority(self.priority)
-
-    @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_TASK_STATUSES
 
     def is_overdue(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.is_active and self.due_date is not None and self.due_date < today
-
-
-class NoticeTemplate(models.Model):
-    """The editable customer notice of a campaign (Django template syntax; see tracker.notices)."""
-
-    campaign = models.OneToOneField(
-        "tracker.Campaign", on_delete=models.CASCADE, related_name="notice_template"
-    )
-    subject = models.CharField(max_length=200)
-    body = models.TextField(
-        help_text="Django template. Context: customer, campaign, domains (each with its DNS changes), deadline."
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"Notice template for {self.campaign_id}"
-
-
-class CustomerNotice(models.Model):
-    """A notice to a customer: drafted, maybe edited, then sent; part of the customer's history."""
-
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="notices")
-    campaign = models.ForeignKey("tracker.Campaign", on_delete=models.CASCADE, related_name="notices")
-    subject = models.CharField(max_length=200)
-    body = models.TextField()
-    recipient = models.EmailField(blank=True)
-    drafted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    drafted_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    channel = models.CharField(max_length=10, choices=NoticeChannel.choices, blank=True)
-
-    class Meta:
-        ordering = ["-drafted_at", "-pk"]
-        indexes = [models.Index(fields=["customer", "-drafted_at"], name="notice_customer_recent")]
-
-    def __str__(self) -> str:
-        return f"{self.subject} ({'sent' if self.sent_at else 'draft'})"
-
-    @property
-    def is_sent(self) -> bool:
-        return self.sent_at is not None

@@ -9,8 +9,6 @@ changes only through `tracker.history.record_report()`.
 
 from __future__ import annotations
 
-__all__ = ["Check", "DomainState"]
-
 from django.db import models
 from django.utils import timezone
 
@@ -50,10 +48,6 @@ class Check(models.Model):
 
     def __str__(self) -> str:
         return f"{self.domain_id}: {self.verdict} x{self.times_seen}"
-
-    @property
-    def verdict_choice(self) -> Verdict:
-        return Verdict(self.verdict)
 
 
 class DomainState(models.Model):
@@ -102,10 +96,6 @@ class DomainState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.domain_id} in {self.campaign_id}: {self.verdict}"
-
-    @property
-    def verdict_choice(self) -> Verdict:
-        return Verdict(self.verdict)
 
     @property
     def spf_over_limit(self) -> bool:

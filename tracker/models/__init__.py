@@ -1,0 +1,21 @@
+"""The tracker's models, one module per area; import them from here."""
+
+from tracker.models.campaign import Campaign
+from tracker.models.followup import FollowUpTask, FollowUpTaskQuerySet
+from tracker.models.history import Check, DomainState
+from tracker.models.notice import CustomerNotice, NoticeTemplate
+from tracker.models.sweep import CHUNK_LEASE, TIMEOUT_ALERT_SHARE, Sweep, SweepChunk
+
+__all__ = [
+    "CHUNK_LEASE",
+    "TIMEOUT_ALERT_SHARE",
+    "Campaign",
+    "Check",
+    "CustomerNotice",
+    "DomainState",
+    "FollowUpTask",
+    "FollowUpTaskQuerySet",
+    "NoticeTemplate",
+    "Sweep",
+    "SweepChunk",
+]
