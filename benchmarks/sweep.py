@@ -197,7 +197,7 @@ def run_sweep(campaign, chunk_size: int, roots: dict[str, int]) -> dict:
 
     from tracker.choices import SweepStatus
     from tracker.models import Check, DomainState, FollowUpTask, Sweep
-    from tracker.sweeps import sweep_start
+    from tracker.services.sweeps import sweep_start
 
     cpu_before, own_before, drops_before = tree_cpu(roots), own_cpu(), udp_drops()
     started = time.time()
@@ -319,7 +319,7 @@ def inner(options) -> None:
 
     from benchmarks.cpu import postmaster_pid
     from benchmarks.knot import DelayProxy, KnotServer
-    from tracker.sweeps import CHUNK_SIZE
+    from tracker.services.sweeps import CHUNK_SIZE
 
     options.chunk_size = options.chunk_size or CHUNK_SIZE
 
@@ -400,7 +400,7 @@ def main() -> None:
     parser.add_argument(
         "--engine-runs", type=int, default=1, help="bare engine: runs per sweep, the best is used"
     )
-    parser.add_argument("--chunk-size", type=int, default=None, help="domains per chunk (tracker.sweeps)")
+    parser.add_argument("--chunk-size", type=int, default=None, help="domains per chunk (tracker.services.sweeps)")
     parser.add_argument("--sweeps", type=int, default=3, help="sweeps before the DNS change")
     parser.add_argument(
         "--change", type=float, default=0.1, help="share of domains fixed before the last sweep"

@@ -4,9 +4,6 @@ Reps see and edit only their own customers (others are a 404, so ids leak
 nothing); ops and admins see everyone. Views never filter customers themselves.
 """
 
-from functools import wraps
-
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 
 from customers.models import Customer
@@ -26,15 +23,3 @@ def customers_visible_to(user, queryset=None):
 def get_customer_for_user(user, pk, queryset=None) -> Customer:
     """The customer `pk` if `user` may see it, else Http404."""
     return get_object_or_404(customers_visible_to(user, queryset), pk=pk)
-
-
-def ops_required(view):
-    """Views for operations staff (and admins): 403 for everyone else."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not is_ops(request.user):
-            raise PermissionDenied("This page is for operations staff.")
-        return view(request, *args, **kwargs)
-
-    return wrapper

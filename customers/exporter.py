@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.db.models import Prefetch
 
-from customers.importer import COLUMNS, FORMULA_PREFIXES
+from customers.importer import COLUMNS
 from customers.models import Domain
+from tracker.common.spreadsheets import CONTENT_TYPES, csv_bytes, xlsx_bytes
 
-CONTENT_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+__all__ = ["CONTENT_TYPES", "export_customers", "export_rows", "export_table"]
 
 
 def export_rows(queryset):
@@ -37,43 +32,17 @@ def export_rows(queryset):
         }
 
 
-def _csv_safe(value: str) -> str:
-    # A spreadsheet would run "=cmd|..." as a formula; the importer strips the quote again.
-    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
-
-
-def write_csv(queryset, stream) -> None:
-    writer = csv.writer(stream)
-    writer.writerow(COLUMNS)
+def export_table(queryset):
+    """The header, then one row per customer: what the CSV and XLSX files hold."""
+    yield list(COLUMNS)
     for row in export_rows(queryset):
-        writer.writerow([_csv_safe(row[column]) for column in COLUMNS])
-
-
-def write_xlsx(queryset, stream) -> None:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("customers")
-    sheet.append(list(COLUMNS))
-    for row in export_rows(queryset):
-        cells = []
-        for column in COLUMNS:
-            cell = WriteOnlyCell(sheet, value=row[column])
-            cell.data_type = "s"  # text, never a formula
-            cells.append(cell)
-        sheet.append(cells)
-    workbook.save(stream)
+        yield [row[column] for column in COLUMNS]
 
 
 def export_customers(queryset, fmt: str) -> bytes:
-    """The file's bytes for `fmt` ("csv" or "xlsx")."""
+    """The file's bytes for `fmt` ("csv" or "xlsx"); every cell is text, formula characters defused."""
     if fmt == "xlsx":
-        buffer = io.BytesIO()
-        write_xlsx(queryset, buffer)
-        return buffer.getvalue()
+        return xlsx_bytes(export_table(queryset), "customers", text_only=True)
     if fmt == "csv":
-        text = io.StringIO(newline="")
-        write_csv(queryset, text)
-        return text.getvalue().encode("utf-8")
+        return csv_bytes(export_table(queryset))
     raise ValueError(f"unknown export format {fmt!r}")

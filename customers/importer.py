@@ -43,6 +43,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from customers.choices import MigrationStatus
 from customers.models import Customer, CustomerConflict, Domain, StatusChange, StatusTransitionError
 from customers.roles import REPS_GROUP
+from tracker.common.spreadsheets import undefuse
 from tracker.probe.domains import DomainNameError, normalize_domain
 
 COLUMNS = (
@@ -60,8 +61,6 @@ COLUMNS = (
 REQUIRED_COLUMNS = ("account_id", "customer_name")
 MAX_ROWS = 50_000
 _DOMAIN_SEPARATORS = re.compile(r"[\s;,]+")
-# Export protects cells against spreadsheet formula injection with a leading quote.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ImportFileError(ValueError):
@@ -126,10 +125,7 @@ def _cell_text(value) -> str:
         value = int(value)
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    text = str(value).strip()
-    if text.startswith("'") and text[1:2] in FORMULA_PREFIXES:
-        text = text[1:]
-    return text
+    return undefuse(str(value).strip())
 
 
 def _read_csv(data: bytes) -> list[list[str]]:

@@ -13,7 +13,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 
 from customers.choices import ALLOWED_TRANSITIONS, MigrationStatus, allowed_next_statuses
@@ -91,9 +90,6 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.account_id})"
-
-    def get_absolute_url(self) -> str:
-        return reverse("customers:customer_detail", args=[self.pk])
 
     @property
     def status_choice(self) -> MigrationStatus:

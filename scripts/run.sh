@@ -43,7 +43,7 @@ fi
 # domains from a local authoritative server, so nothing leaves the machine.
 if [ -z "${DNS_NAMESERVERS:-}" ] && [ "${DEMO_DNS:-1}" != "0" ]; then
   rm -f .run/demo_dns.addr
-  .venv/bin/python scripts/demo_dns.py --port-file .run/demo_dns.addr &
+  .venv/bin/python manage.py serve_demo_dns --port-file .run/demo_dns.addr &
   DEMO_DNS_PID=$!
   for _ in $(seq 100); do [ -s .run/demo_dns.addr ] && break; sleep 0.1; done
   DNS_NAMESERVERS="$(cat .run/demo_dns.addr)"

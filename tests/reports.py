@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.db import transaction
 
-from tracker.history import record_report
+from tracker.services.checks import record_report
 
 LEGACY_INCLUDE = "spf.po.2iij.net"
 

@@ -34,7 +34,14 @@ def test_check_deploy_is_clean_with_production_settings():
 def test_debug_is_off_unless_asked():
     env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", "from django.conf import settings; print(settings.DEBUG)"],
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "--no-imports",
+            "-c",
+            "from django.conf import settings; print(settings.DEBUG)",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -48,7 +55,14 @@ def _settings_value(env_overrides: dict, expression: str) -> subprocess.Complete
     env = {**os.environ, **env_overrides}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
-        [sys.executable, "manage.py", "shell", "--no-imports", "-c", f"from django.conf import settings; print({expression})"],
+        [
+            sys.executable,
+            "manage.py",
+            "shell",
+            "--no-imports",
+            "-c",
+            f"from django.conf import settings; print({expression})",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -73,7 +73,7 @@ class ChunkStatus(models.TextChoices):
 
 
 class TaskKind(models.TextChoices):
-    """What a follow-up task asks for; the follow-up rules (tracker.followup) open them."""
+    """What a follow-up task asks for; the follow-up rules (tracker.services.followups) open them."""
 
     LEGACY_SPF_INCLUDE = "legacy_spf_include", "Remove legacy SPF include"
     LEGACY_MX = "legacy_mx", "Move MX off the legacy service"
@@ -123,7 +123,7 @@ ACTIVE_TASK_STATUSES = (TaskStatus.OPEN, TaskStatus.SNOOZED)
 
 
 class Priority(models.IntegerChoices):
-    """Rises as the campaign's end and cleanup dates approach (tracker.followup.priority_for)."""
+    """Rises as the campaign's end date approaches (Campaign.priority_on)."""
 
     LOW = 1, "Low"
     NORMAL = 2, "Normal"

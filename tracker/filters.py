@@ -1,16 +1,32 @@
-"""django-filter filter sets for the domains table and the task list (dashboard links use the same names)."""
+"""django-filter filter sets: customers (and their export), the domains table, the task list.
+
+Dashboard links use the same parameter names, so a count links to exactly its rows.
+"""
 
 import django_filters
+from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from customers.choices import MigrationStatus
+from customers.models import Customer, Domain
 from customers.roles import REPS_GROUP, is_ops
-from tracker.choices import ACTIVE_TASK_STATUSES, Priority, TaskKind, TaskStatus, Verdict
-from tracker.dashboards import DMARC_POLICIES
-from tracker.models import DomainState, FollowUpTask
+from tracker.choices import (
+    ACTIVE_TASK_STATUSES,
+    Priority,
+    SweepKind,
+    SweepStatus,
+    TaskKind,
+    TaskStatus,
+    Verdict,
+)
+from tracker.models import DomainState, FollowUpTask, Sweep
 from tracker.probe.domains import DomainNameError, normalize_domain
+from tracker.probe.limits import SPF_MAX_DNS_LOOKUPS
+from tracker.queries.campaigns import active_campaign
+from tracker.queries.dashboards import DMARC_POLICIES
 
 # Reference kinds as operations think of them; each maps to a DomainState flag.
 REFERENCE_KIND_CHOICES = (
@@ -36,6 +52,7 @@ def _reps(request):
 
 
 def _domain_search(value: str, name_field: str) -> Q:
+    """Names containing `value`, typed as people type them: "例え.jp" finds xn--r8jz45g.jp."""
     value = value.strip()
     match = Q(**{f"{name_field}__icontains": value})
     try:
@@ -43,6 +60,83 @@ def _domain_search(value: str, name_field: str) -> Q:
     except DomainNameError:
         pass
     return match
+
+
+class CustomerFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search",
+        label="Search",
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "name, account id or domain"}),
+    )
+    # Checkboxes in a dropdown (templates/includes/checkbox_dropdown.html), not a cramped multi-select.
+    status = django_filters.MultipleChoiceFilter(
+        choices=MigrationStatus.choices,
+        label="Status",
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+    )
+    rep = django_filters.ModelChoiceFilter(
+        queryset=_reps,
+        label="Rep",
+        null_label="(no rep)",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    verdict = django_filters.ChoiceFilter(
+        choices=Verdict.choices,
+        method="filter_verdict",
+        label="Has a domain",
+        empty_label="(any verdict)",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    has_open_task = django_filters.BooleanFilter(
+        method="filter_has_open_task",
+        label="Open task",
+        widget=forms.Select(
+            attrs={"class": "form-select"}, choices=[("", "(either)"), ("true", "Yes"), ("false", "No")]
+        ),
+    )
+
+    class Meta:
+        model = Customer
+        fields = ["q", "status", "rep", "verdict", "has_open_task"]
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        if request is not None and not is_ops(request.user):
+            # A rep only has their own customers: the rep filter would be noise.
+            del self.filters["rep"]
+
+    @cached_property
+    def campaign(self):
+        """The campaign whose verdicts and tasks the list shows."""
+        return active_campaign()
+
+    def filter_verdict(self, queryset, name, value):
+        """Customers with a domain whose latest verdict, in the active campaign, is `value`."""
+        if not value:
+            return queryset
+        if self.campaign is None:
+            return queryset.none()
+        states = DomainState.objects.filter(campaign=self.campaign, verdict=value)
+        return queryset.filter(pk__in=states.values("domain__customer_id"))
+
+    def filter_has_open_task(self, queryset, name, value):
+        """Customers with (or without) an open rep task in the active campaign, as `next_task_due` counts."""
+        if value is None:
+            return queryset
+        tasks = FollowUpTask.objects.filter(status__in=ACTIVE_TASK_STATUSES, for_ops=False)
+        tasks = tasks.filter(campaign=self.campaign) if self.campaign is not None else tasks.none()
+        with_task = Q(pk__in=tasks.values("customer_id"))
+        return queryset.filter(with_task if value else ~with_task)
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        # A subquery, not a join: no duplicate rows and no DISTINCT over the annotations.
+        with_domain = Domain.objects.filter(_domain_search(value, "name")).values("customer_id")
+        return queryset.filter(
+            Q(name__icontains=value) | Q(account_id__icontains=value) | Q(pk__in=with_domain)
+        )
 
 
 class DomainStateFilterSet(django_filters.FilterSet):
@@ -66,7 +160,9 @@ class DomainStateFilterSet(django_filters.FilterSet):
     breaks = django_filters.BooleanFilter(field_name="breaks_on_legacy_removal", label="Breaks on removal")
     on_successor = django_filters.BooleanFilter(label="On successor")
     has_spf = django_filters.BooleanFilter(label="SPF published")
-    spf_over_limit = django_filters.BooleanFilter(method="filter_spf_over_limit", label="SPF over 10 lookups")
+    spf_over_limit = django_filters.BooleanFilter(
+        method="filter_spf_over_limit", label=f"SPF over {SPF_MAX_DNS_LOOKUPS} lookups"
+    )
     has_dmarc = django_filters.BooleanFilter(label="DMARC published")
     dmarc_policy = django_filters.ChoiceFilter(choices=[(p, p) for p in DMARC_POLICIES], label="DMARC policy")
     deprecated_tags = django_filters.BooleanFilter(
@@ -92,7 +188,7 @@ class DomainStateFilterSet(django_filters.FilterSet):
     def filter_spf_over_limit(self, queryset, name, value):
         if value is None:
             return queryset
-        over = Q(spf_lookups__gt=10)
+        over = Q(spf_lookups__gt=SPF_MAX_DNS_LOOKUPS)
         return queryset.filter(over if value else ~over)
 
     def filter_deprecated_tags(self, queryset, name, value):
@@ -144,3 +240,14 @@ class TaskFilterSet(django_filters.FilterSet):
             return queryset
         overdue = Q(status__in=ACTIVE_TASK_STATUSES, due_date__lt=timezone.localdate())
         return queryset.filter(overdue if value else ~overdue)
+
+
+class SweepFilterSet(django_filters.FilterSet):
+    """Filters of a campaign's sweeps page."""
+
+    status = django_filters.MultipleChoiceFilter(choices=SweepStatus.choices, distinct=False)
+    kind = django_filters.MultipleChoiceFilter(choices=SweepKind.choices, distinct=False)
+
+    class Meta:
+        model = Sweep
+        fields = []

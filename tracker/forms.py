@@ -1,16 +1,20 @@
-"""Forms of the tracker pages: campaign settings, the follow-up task actions, customer notices."""
+"""Forms of the pages: customers (edit, status, domains, import), campaign settings, task actions, notices."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.template import TemplateSyntaxError
 from django.utils import timezone
 
+from customers.models import Customer
+from customers.roles import REPS_GROUP
+from tracker.common.forms import style_widgets
 from tracker.models import Campaign, NoticeTemplate
-from tracker.notices import compile_notice_template
 from tracker.probe import campaign as probe_campaign
+from tracker.services.notices import compile_notice_template
 
 # The contract's per-service lists, edited one entry per line.
 SERVICE_LISTS = {
@@ -33,16 +37,6 @@ LIST_HELP = {
 }
 
 
-def bootstrap(form: forms.Form) -> None:
-    """Give every widget Bootstrap's class (templates then render fields with one include)."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            continue
-        css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-        widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
-
-
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
@@ -53,6 +47,93 @@ def _field_name_for(contract_field: str) -> str | None:
     if len(parts) == 2 and parts[0] in SERVICE_LISTS:
         return f"{parts[0]}_{parts[1]}"
     return parts[0] if len(parts) == 1 else None
+
+
+# -- customers ---------------------------------------------------------------------------------------
+
+
+class CustomerForm(forms.ModelForm):
+    """Edit a customer's details. `version` is the version the page was built from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Customer
+        fields = ("name", "account_id", "rep", "contact_name", "contact_email", "notice_sent_at", "notes")
+        widgets = {
+            "notice_sent_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+            "notes": forms.Textarea(attrs={"rows": 5}),
+        }
+
+    def __init__(self, *args, can_reassign: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["version"] = self.instance.version
+        if can_reassign:
+            self.fields["rep"].queryset = (
+                get_user_model().objects.filter(groups__name=REPS_GROUP).order_by("username")
+            )
+        else:
+            # Reps keep their customers; account ids come from billing. Ops change both.
+            del self.fields["rep"]
+            del self.fields["account_id"]
+        style_widgets(self)
+
+    def changes(self) -> dict:
+        """The edited fields and their new values (for Customer.update)."""
+        return {name: self.cleaned_data[name] for name in self._meta.fields if name in self.fields}
+
+
+class ChangeStatusForm(forms.Form):
+    """Move a customer one step along the workflow, with a note for the audit log."""
+
+    to_status = forms.ChoiceField(label="New status")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, customer: Customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_status"].choices = [(s.value, s.label) for s in customer.allowed_next_statuses()]
+        if not self.is_bound:
+            self.initial["version"] = customer.version
+        style_widgets(self)
+
+
+class ImportForm(forms.Form):
+    MAX_BYTES = 20 * 1024 * 1024
+
+    file = forms.FileField(help_text="CSV (UTF-8) or XLSX, with a header row.")
+    dry_run = forms.BooleanField(required=False, label="Dry run: check and count, save nothing")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("The file is larger than 20 MB; split it.")
+        return upload
+
+
+class DomainAddForm(forms.Form):
+    """One or more domain names for customers.services.domain_add."""
+
+    names = forms.CharField(
+        label="Add domains",
+        max_length=10_000,
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": "example.com, 例え.jp", "spellcheck": "false"}
+        ),
+        help_text="One or several, separated by spaces, commas or new lines. Unicode names are stored as A-labels.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+# -- campaigns, tasks, notices -------------------------------------------------------------------------
 
 
 class CampaignForm(forms.ModelForm):
@@ -98,7 +179,7 @@ class CampaignForm(forms.ModelForm):
                     initial="\n".join(str(item) for item in data.get(key, [])),
                 )
 
-        bootstrap(self)
+        style_widgets(self)
 
     def _service_fields(self, service: str) -> list:
         return [self[f"{service}_name"]] + [self[f"{service}_{key}"] for key in SERVICE_LISTS[service]]
@@ -163,7 +244,7 @@ class TaskSnoozeForm(forms.Form):
 
 
 class NoticeForm(forms.Form):
-    """The rep's edits to a drafted customer notice (see tracker.notices.notice_edit)."""
+    """The rep's edits to a drafted customer notice (see tracker.services.notices.notice_edit)."""
 
     recipient = forms.EmailField(
         label="To",

@@ -1,7 +1,8 @@
-"""django-tables2 tables of the tracker pages, and LinkedCountColumn: a count that links to its rows."""
+"""django-tables2 tables of the pages, and LinkedCountColumn: a count that links to its rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 import django_tables2 as tables
@@ -9,9 +10,10 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
 
-from customers.templatetags.customers_tags import status_badge
+from customers.models import Customer
+from tracker.choices import Verdict
 from tracker.models import DomainState
-from tracker.templatetags.tracker_tags import verdict_badge, yes_no_unknown
+from tracker.templatetags.tracker_tags import days_until, status_badge, verdict_badge, yes_no_unknown
 
 TABLE_ATTRS = {"class": "table table-sm table-hover align-middle"}
 TABLE_TEMPLATE = "django_tables2/bootstrap5.html"
@@ -64,6 +66,71 @@ class LinkedCountColumn(tables.Column):
 
     def value(self, value):
         return value
+
+
+class CustomerTable(tables.Table):
+    name = tables.Column(linkify=("tracker:customer_detail", [tables.A("pk")]))
+    account_id = tables.Column(verbose_name="Account")
+    rep = tables.Column(verbose_name="Rep", accessor="rep__username", order_by=("rep__username",))
+    status = tables.Column()
+    domain_count = tables.Column(verbose_name="Domains", orderable=True, attrs={"td": {"class": "text-end"}})
+    notice_sent_at = tables.DateColumn(verbose_name="Notice sent", format="Y-m-d")
+    # Annotated by tracker.queries.workspace.customer_list_annotations (the active campaign).
+    legacy_domains = tables.Column(
+        verbose_name="Legacy domains", orderable=True, attrs={"td": {"class": "text-end"}}
+    )
+    next_task_due = tables.DateColumn(verbose_name="Next task due", format="Y-m-d")
+    updated_at = tables.DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i")
+
+    class Meta:
+        model = Customer
+        fields = (
+            "name",
+            "account_id",
+            "rep",
+            "status",
+            "domain_count",
+            "legacy_domains",
+            "next_task_due",
+            "notice_sent_at",
+            "updated_at",
+        )
+        template_name = TABLE_TEMPLATE
+        attrs = TABLE_ATTRS
+        empty_text = "No customers match."
+        order_by = ("name",)
+
+    def __init__(self, *args, campaign=None, ops=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.campaign = campaign
+        self.ops = ops
+
+    def render_status(self, value, record):
+        return status_badge(record.status)
+
+    def render_legacy_domains(self, value, record):
+        if not value:
+            return "0"
+        if self.ops and self.campaign is not None:
+            # Operations go to the campaign's domain list, filtered to this customer's legacy domains.
+            url = filtered_url(
+                "tracker:domain_list",
+                {"campaign": self.campaign.slug, "verdict": Verdict.LEGACY.value, "q": record.account_id},
+            )
+        else:
+            # The domain list is for operations; a rep finds the verdicts on the customer page.
+            url = reverse("tracker:customer_detail", args=[record.pk]) + "#domains"
+        return format_html(
+            '<a class="badge text-bg-danger verdict-legacy" href="{}">{} legacy</a>', url, value
+        )
+
+    def render_next_task_due(self, value, record):
+        if not value:
+            return "—"
+        overdue = (days_until(value) or 0) < 0
+        return format_html(
+            '<span class="{}">{}</span>', "text-danger fw-semibold" if overdue else "", value.isoformat()
+        )
 
 
 class DomainStateTable(tables.Table):
@@ -127,7 +194,7 @@ class DomainStateTable(tables.Table):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.domain_url = UrlPattern("tracker:domain_detail")
-        self.customer_url = UrlPattern("customers:customer_detail")
+        self.customer_url = UrlPattern("tracker:customer_detail")
 
     def row_html(self, record) -> str:
         """One <tr> in the columns' order, built directly: the generic per-cell path costs ~1 ms a row.
@@ -208,9 +275,9 @@ class RepProgressTable(tables.Table):
     """Per-rep progress on the dashboard; every figure links to its rows."""
 
     username = tables.Column(verbose_name="Rep")
-    customer_count = LinkedCountColumn("customers:customer_list", _rep_customers(), verbose_name="Customers")
+    customer_count = LinkedCountColumn("tracker:customer_list", _rep_customers(), verbose_name="Customers")
     not_migrated = LinkedCountColumn(
-        "customers:customer_list",
+        "tracker:customer_list",
         _rep_customers(["not_contacted", "contacted", "scheduled", "migrating"]),
         verbose_name="Not yet migrated",
     )
@@ -248,3 +315,73 @@ class RepProgressTable(tables.Table):
         return format_html(
             '{} <span class="text-body-secondary small">{}</span>', full or value, value if full else ""
         )
+
+
+class TaskTable(tables.Table):
+    """The worklist: each task a card (evidence and in-place actions), paginated like every list."""
+
+    task = tables.Column(accessor="pk", verbose_name="Task", orderable=False)
+
+    class Meta:
+        attrs = TABLE_ATTRS
+        template_name = "tracker/tables/task_cards.html"
+        empty_text = "Nothing to do here."
+        orderable = False  # the worklist order (tracker.queries.worklist) is the order
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The cards compare due dates with today; django-tables2 renders them without the page's context.
+        self.today = today
+        self.tomorrow = today + dt.timedelta(days=1)
+
+
+class SweepTable(tables.Table):
+    """Sweeps of a campaign, newest first: what ran, what it found, and a Resume button where it stopped."""
+
+    started = tables.DateTimeColumn(accessor="created_at", verbose_name="Started", format="Y-m-d H:i")
+    kind = tables.TemplateColumn(
+        '{{ record.get_kind_display }}{% if record.label %} <span class="text-body-secondary small">'
+        "{{ record.label }}</span>{% endif %}",
+        verbose_name="Kind",
+    )
+    status = tables.TemplateColumn(
+        "{% load tracker_tags %}{% sweep_status_badge record.status %}", verbose_name="Status"
+    )
+    checked = tables.TemplateColumn(
+        "{% load humanize %}{{ record.done|intcomma }} / {{ record.total|intcomma }}",
+        verbose_name="Checked",
+        attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}},
+    )
+    legacy_count = tables.Column(verbose_name="Legacy", attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}})
+    inconclusive_count = tables.Column(
+        verbose_name="Inconclusive", attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}}
+    )
+    chunks_failed = tables.Column(
+        verbose_name="Failed chunks", attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}}
+    )
+    duration = tables.TemplateColumn(
+        "{% load tracker_tags %}{% if record.duration %}{{ record.duration|duration_text }}{% else %}–{% endif %}",
+        verbose_name="Duration",
+        attrs={"td": {"class": "text-end"}, "th": {"class": "text-end"}},
+    )
+    alert = tables.TemplateColumn(
+        '{% if record.alert %}<span class="text-danger small">{{ record.alert }}</span>'
+        '{% elif record.error %}<span class="text-danger small">{{ record.error|truncatechars:120 }}</span>{% endif %}',
+        verbose_name="Alert",
+    )
+    actions = tables.TemplateColumn(
+        '{% if record.status == "partial" or record.status == "failed" %}'
+        "<form method=\"post\" action=\"{% url 'tracker:sweep_resume' record.campaign.slug record.pk %}\">"
+        '{% csrf_token %}<button type="submit" class="btn btn-sm btn-outline-warning">Resume</button></form>'
+        "{% endif %}",
+        verbose_name="",
+    )
+
+    class Meta:
+        attrs = TABLE_ATTRS
+        template_name = TABLE_TEMPLATE
+        empty_text = "No sweep yet."
+        orderable = False
+
+    def render_chunks_failed(self, value):
+        return format_html('<span class="text-danger">{}</span>', value) if value else "0"

@@ -1,4 +1,8 @@
-"""Celery tasks: thin wrappers (names, time limits, retries) over the plain functions.
+"""Celery tasks (jobs for the workers): thin wrappers (names, time limits, retries) over services.
+
+The names are stored in django-celery-beat's rows and in queued messages: they
+never change. Services queue these by name (tracker.services.enqueue), so this
+module is the only one that imports both Celery and the services.
 
 Tasks take ids. They retry only on infrastructure failures (database or broker
 unreachable); a DNS failure is a result stored as `inconclusive`, and any
@@ -16,8 +20,10 @@ from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
-from tracker import schedules
 from tracker.models import Campaign
+from tracker.services import digests, schedules
+from tracker.services.followups import followups_wake_snoozed
+from tracker.services.sweeps import chunk_fail, chunk_run, sweep_recheck, sweep_start, sweeps_resume_stalled
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +39,6 @@ INFRASTRUCTURE_ERRORS = (OperationalError, InterfaceError, BrokerError)
     acks_late=True,
 )
 def run_sweep_chunk(self, chunk_id: int) -> dict | None:
-    from tracker.sweeps import chunk_fail, chunk_run
-
     try:
         result = chunk_run(chunk_id, claimed_by=self.request.id or "")
     except INFRASTRUCTURE_ERRORS as exc:
@@ -52,8 +56,6 @@ def run_sweep_chunk(self, chunk_id: int) -> dict | None:
 @shared_task(name="tracker.sweep_campaign", soft_time_limit=120, time_limit=150, acks_late=True)
 def sweep_campaign(campaign_id: int) -> int | None:
     """Beat's daily full sweep: plan it (chunks are queued as their own tasks)."""
-    from tracker.sweeps import sweep_start
-
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None or not schedules.campaign_needs_sweeps(campaign, timezone.localdate()):
         return None
@@ -63,8 +65,6 @@ def sweep_campaign(campaign_id: int) -> int | None:
 @shared_task(name="tracker.recheck_campaign_if_due", soft_time_limit=120, time_limit=150, acks_late=True)
 def recheck_campaign_if_due(campaign_id: int) -> int | None:
     """Fires hourly; re-checks legacy and inconclusive domains when the campaign dates say so."""
-    from tracker.sweeps import sweep_recheck
-
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None or not schedules.recheck_due(campaign, timezone.now()):
         return None
@@ -73,27 +73,19 @@ def recheck_campaign_if_due(campaign_id: int) -> int | None:
 
 @shared_task(name="tracker.send_rep_digests", soft_time_limit=300, time_limit=330)
 def send_rep_digests() -> int:
-    from tracker.digest import send_rep_digests as send
-
-    return send()
+    return digests.send_rep_digests()
 
 
 @shared_task(name="tracker.send_ops_summary", soft_time_limit=300, time_limit=330)
 def send_ops_summary() -> int:
-    from tracker.digest import send_ops_summary as send
-
-    return send()
+    return digests.send_ops_summary()
 
 
 @shared_task(name="tracker.wake_snoozed_tasks", soft_time_limit=60, time_limit=90)
 def wake_snoozed_tasks() -> int:
-    from tracker.followup import tasks_wake_snoozed
-
-    return tasks_wake_snoozed()
+    return followups_wake_snoozed()
 
 
 @shared_task(name="tracker.resume_stalled_sweeps", soft_time_limit=60, time_limit=90)
 def resume_stalled_sweeps() -> int:
-    from tracker.sweeps import sweeps_resume_stalled
-
     return sweeps_resume_stalled()

@@ -6,7 +6,7 @@ from customers.models import Customer
 
 
 def url(customer):
-    return reverse("customers:customer_edit", args=[customer.pk])
+    return reverse("tracker:customer_edit", args=[customer.pk])
 
 
 def form_data(customer, **overrides):

@@ -12,7 +12,7 @@ from tests.reports import clean_report, legacy_report, store
 from tracker.choices import TaskKind, TaskStatus
 from tracker.models import FollowUpTask
 
-URL = reverse("customers:customer_list")
+URL = reverse("tracker:customer_list")
 
 
 def test_it_requires_login(client, customer):
@@ -143,7 +143,7 @@ def workspace(campaign, customer, other_customer):
 def test_it_shows_legacy_domains_and_the_next_task_due(rep_client, customer, workspace):
     text = rep_client.get(URL).content.decode()
     # A rep's legacy count leads to the customer page (the domain list is for operations).
-    assert f'href="{customer.get_absolute_url()}#domains">1 legacy</a>' in text
+    assert f'href="{reverse("tracker:customer_detail", args=[customer.pk])}#domains">1 legacy</a>' in text
     assert f'<span class="text-danger fw-semibold">{workspace.isoformat()}</span>' in text
 
 

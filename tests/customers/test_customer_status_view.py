@@ -7,7 +7,7 @@ from customers.models import StatusChange
 
 
 def url(customer):
-    return reverse("customers:customer_status", args=[customer.pk])
+    return reverse("tracker:customer_status", args=[customer.pk])
 
 
 def test_it_requires_login(client, customer):
@@ -18,7 +18,9 @@ def test_it_requires_login(client, customer):
 
 def test_it_changes_the_status_and_records_it(rep_client, customer, rep):
     response = rep_client.post(url(customer), {"to_status": "contacted", "note": "Phoned", "version": 1})
-    assert response.status_code == 302 and response["Location"] == customer.get_absolute_url()
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "tracker:customer_detail", args=[customer.pk]
+    )
     customer.refresh_from_db()
     assert customer.status == MigrationStatus.CONTACTED
     change = StatusChange.objects.get()

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from customers.importer import COLUMNS
 
-URL = reverse("customers:export")
+URL = reverse("tracker:customer_export")
 
 
 def rows(response):

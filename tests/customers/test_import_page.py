@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from customers.models import Customer
 
-URL = reverse("customers:import")
+URL = reverse("tracker:customer_import")
 HEADER = "account_id,customer_name,rep_username,status,domains\n"
 
 

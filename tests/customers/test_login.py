@@ -12,18 +12,21 @@ def test_it_shows_the_login_form(client, db):
 
 
 def test_anonymous_is_redirected_to_login_with_next(client, customer):
-    response = client.get(customer.get_absolute_url())
+    response = client.get(reverse("tracker:customer_detail", args=[customer.pk]))
     assert response.status_code == 302
-    assert response["Location"] == f"{reverse('login')}?next={customer.get_absolute_url()}"
+    assert (
+        response["Location"]
+        == f"{reverse('login')}?next={reverse('tracker:customer_detail', args=[customer.pk])}"
+    )
 
 
 def test_a_rep_logs_in_and_lands_on_the_customer_list(client, rep):
     response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("customers:customer_list")
+    assert response.redirect_chain[-1][0] == reverse("tracker:customer_list")
     assert b"<h1>Customers</h1>" in response.content
 
 
 def test_logout_is_a_post(rep_client):
     response = rep_client.post(reverse("logout"))
     assert response.status_code == 302
-    assert rep_client.get(reverse("customers:customer_list")).status_code == 302
+    assert rep_client.get(reverse("tracker:customer_list")).status_code == 302

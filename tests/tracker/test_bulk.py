@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import CampaignFactory, CustomerFactory, DomainFactory
-from tracker.bulk import bulk_insert, bulk_update
 from tracker.models import Check, DomainState
+from tracker.services.bulk import bulk_insert, bulk_update
 
 pytestmark = pytest.mark.django_db
 

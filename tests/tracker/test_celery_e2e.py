@@ -14,8 +14,8 @@ from tests.conftest_celery import clean_zone, legacy_mx_zone, legacy_spf_zone, s
 from tests.factories import CampaignFactory, CustomerFactory, DomainFactory
 from tracker.choices import SweepStatus, TaskKind, TaskStatus
 from tracker.models import Check, DomainState, FollowUpTask, Sweep
-from tracker.schedules import ensure_schedules, full_sweep_name
-from tracker.sweeps import sweep_start
+from tracker.services.schedules import ensure_schedules, full_sweep_name
+from tracker.services.sweeps import sweep_start
 
 # Fixtures from tests/conftest_celery.py (also importable from tests/conftest.py).
 celery_app = conftest_celery.celery_app

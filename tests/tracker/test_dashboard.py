@@ -8,7 +8,7 @@ from django.utils import timezone
 from customers.choices import MigrationStatus
 from tests.factories import CampaignFactory, CustomerFactory, DomainFactory, RepFactory
 from tests.reports import clean_report, legacy_report, store
-from tracker import dashboards
+from tracker.queries import dashboards
 
 
 @pytest.fixture

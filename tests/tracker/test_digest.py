@@ -10,9 +10,9 @@ from django.utils import timezone
 from tests.factories import CampaignFactory, DomainFactory
 from tests.tracker.test_history import clean_report, make_report
 from tracker.choices import Priority, TaskKind
-from tracker.digest import send_ops_summary, send_rep_digests
 from tracker.models import FollowUpTask
-from tracker.sweeps import check_store
+from tracker.services.digests import send_ops_summary, send_rep_digests
+from tracker.services.sweeps import check_store
 
 pytestmark = pytest.mark.django_db
 

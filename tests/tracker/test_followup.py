@@ -11,9 +11,9 @@ from customers.models import Customer
 from tests.factories import CampaignFactory
 from tests.tracker.test_history import clean_report, inconclusive_report, make_report
 from tracker.choices import Priority, TaskKind, TaskStatus
-from tracker.followup import due_date_for, priority_for, task_close, task_snooze, tasks_wake_snoozed
 from tracker.models import FollowUpTask
-from tracker.sweeps import check_store
+from tracker.services.followups import due_date_for, followups_wake_snoozed
+from tracker.services.sweeps import check_store
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +159,7 @@ def test_three_inconclusive_checks_in_a_row_make_an_ops_task_not_a_rep_task(camp
 
 def test_a_task_closed_by_hand_stays_closed_until_the_evidence_changes(campaign, domain, rep):
     check(campaign, domain, make_report())
-    task = task_close(FollowUpTask.objects.get(), by=rep, note="customer moves next week")
+    task = FollowUpTask.objects.get().close(by=rep, note="customer moves next week")
     assert task.status == TaskStatus.DONE and task.closed_by == rep
     assert task.close_note == "customer moves next week"
     check(campaign, domain, make_report(), days=1)
@@ -174,14 +174,14 @@ def test_a_task_closed_by_hand_stays_closed_until_the_evidence_changes(campaign,
 
 def test_a_snoozed_task_is_not_duplicated_wakes_up_and_still_auto_closes(campaign, domain, rep):
     check(campaign, domain, make_report())
-    task = task_snooze(FollowUpTask.objects.get(), until=dt.date(2099, 1, 1), by=rep)
+    task = FollowUpTask.objects.get().snooze(until=dt.date(2099, 1, 1), by=rep)
     assert task.status == TaskStatus.SNOOZED
     check(campaign, domain, make_report(), days=1)
     assert len(tasks()) == 1 and tasks()[0].status == TaskStatus.SNOOZED
-    assert tasks_wake_snoozed(today=dt.date(2099, 1, 1)) == 1
+    assert followups_wake_snoozed(today=dt.date(2099, 1, 1)) == 1
     assert FollowUpTask.objects.get().status == TaskStatus.OPEN
 
-    task_snooze(FollowUpTask.objects.get(), until=dt.date(2099, 1, 1), by=rep)
+    FollowUpTask.objects.get().snooze(until=dt.date(2099, 1, 1), by=rep)
     assert [t.pk for t in check(campaign, domain, clean_report(), days=2).closed] == [task.pk]
 
 
@@ -189,18 +189,18 @@ def test_snoozing_needs_a_future_date_and_an_active_task(campaign, domain, rep):
     check(campaign, domain, make_report())
     task = FollowUpTask.objects.get()
     with pytest.raises(ValueError):
-        task_snooze(task, until=dt.date(2000, 1, 1), by=rep)
-    task_close(task, by=rep)
+        task.snooze(until=dt.date(2000, 1, 1), by=rep)
+    task.close(by=rep)
     with pytest.raises(ValueError):
-        task_snooze(task, until=dt.date(2099, 1, 1), by=rep)
+        task.snooze(until=dt.date(2099, 1, 1), by=rep)
 
 
 def test_priority_rises_as_the_end_date_approaches():
     campaign = CampaignFactory.build(end_date=dt.date(2026, 12, 31), cleanup_date=dt.date(2027, 3, 31))
-    assert priority_for(campaign, dt.date(2026, 9, 1)) == Priority.LOW
-    assert priority_for(campaign, dt.date(2026, 11, 15)) == Priority.NORMAL
-    assert priority_for(campaign, dt.date(2026, 12, 20)) == Priority.HIGH
-    assert priority_for(campaign, dt.date(2027, 1, 5)) == Priority.URGENT
+    assert campaign.priority_on(dt.date(2026, 9, 1)) == Priority.LOW
+    assert campaign.priority_on(dt.date(2026, 11, 15)) == Priority.NORMAL
+    assert campaign.priority_on(dt.date(2026, 12, 20)) == Priority.HIGH
+    assert campaign.priority_on(dt.date(2027, 1, 5)) == Priority.URGENT
     # After the end date, tasks are due by the cleanup date; after that, within a week.
     assert due_date_for(campaign, dt.date(2027, 1, 5), TaskKind.LEGACY_MX) == dt.date(2027, 3, 31)
     assert due_date_for(campaign, dt.date(2027, 4, 5), TaskKind.LEGACY_MX) == dt.date(2027, 4, 12)

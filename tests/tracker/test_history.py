@@ -6,8 +6,9 @@ import datetime as dt
 import pytest
 
 from tests.factories import CampaignFactory
-from tracker.history import diff_reports, domain_timeline, record_report, report_fingerprint
 from tracker.models import Check, DomainState
+from tracker.queries.timeline import diff_reports, domain_timeline
+from tracker.services.checks import record_report, report_fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -181,7 +182,7 @@ def test_a_new_domains_state_is_stored_complete_in_one_insert(
 
 
 def test_a_state_another_sweep_created_meanwhile_is_updated_not_duplicated(campaign, domain, monkeypatch):
-    from tracker import history
+    from tracker.services import checks as history
 
     record_report(campaign, domain, make_report(), now=T0)
     real = history._locked_states

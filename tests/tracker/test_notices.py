@@ -9,8 +9,8 @@ from django.db import transaction
 from tests.factories import CampaignFactory, DomainFactory
 from tests.tracker.test_history import make_report
 from tracker.models import CustomerNotice, NoticeTemplate
-from tracker.notices import NoticeError, notice_draft, notice_send
-from tracker.sweeps import check_store
+from tracker.services.notices import NoticeError, notice_draft, notice_send
+from tracker.services.sweeps import check_store
 
 pytestmark = pytest.mark.django_db
 

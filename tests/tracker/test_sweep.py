@@ -10,7 +10,7 @@ from tests.conftest_celery import clean_zone, legacy_mx_zone, legacy_spf_zone, s
 from tests.factories import CampaignFactory, CustomerFactory, DomainFactory
 from tracker.choices import ChunkStatus, SweepStatus, TaskKind, TaskStatus
 from tracker.models import Check, DomainState, FollowUpTask, Sweep, SweepChunk
-from tracker.sweeps import (
+from tracker.services.sweeps import (
     chunk_run,
     sweep_recheck,
     sweep_resume,
@@ -198,7 +198,7 @@ def test_the_chunks_of_one_sweep_ask_a_shared_include_once(campaign, many_domain
 
 
 def test_a_sweep_stops_reusing_answers_after_a_while(campaign, many_domains, sweep_dns, monkeypatch):
-    from tracker import sweeps
+    from tracker.services import sweeps
 
     serve_many(sweep_dns)
     sweep = sweep_start(campaign, chunk_size=2, enqueue=False)

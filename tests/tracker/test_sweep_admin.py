@@ -6,11 +6,10 @@ import pytest
 from django.conf import settings
 from django.urls import NoReverseMatch, clear_url_caches, reverse
 
-import tracker.admin_sweeps  # noqa: F401  (registers the models until tracker/admin.py imports it)
 from tests.factories import CampaignFactory
 from tracker.choices import ChunkStatus
 from tracker.models import Sweep
-from tracker.sweeps import sweep_start
+from tracker.services.sweeps import sweep_start
 
 pytestmark = pytest.mark.django_db
 

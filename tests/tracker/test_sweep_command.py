@@ -8,7 +8,7 @@ from tests.conftest_celery import clean_zone, legacy_spf_zone, serve
 from tests.factories import CampaignFactory, DomainFactory
 from tracker.choices import ChunkStatus
 from tracker.models import Check, DomainState, Sweep, SweepChunk
-from tracker.sweeps import chunk_run, sweep_start
+from tracker.services.sweeps import chunk_run, sweep_start
 
 # Fixtures from tests/conftest_celery.py (also importable from tests/conftest.py).
 sweep_dns = conftest_celery.sweep_dns

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from tests import conftest_celery
 from tests.conftest_celery import legacy_spf_zone, serve
 from tests.factories import CampaignFactory, CustomerFactory, DomainFactory
-from tracker.sweeps import chunk_run, sweep_start
+from tracker.services.sweeps import chunk_run, sweep_start
 
 sweep_dns = conftest_celery.sweep_dns
 

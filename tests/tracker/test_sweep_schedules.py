@@ -12,14 +12,14 @@ from tests.factories import CampaignFactory
 from tests.tracker.test_history import clean_report, make_report
 from tracker.choices import SweepKind
 from tracker.models import Sweep
-from tracker.schedules import (
+from tracker.services.schedules import (
     campaign_needs_sweeps,
     ensure_schedules,
     full_sweep_name,
     recheck_due,
     recheck_interval,
 )
-from tracker.sweeps import check_store
+from tracker.services.sweeps import check_store
 
 pytestmark = pytest.mark.django_db
 

@@ -13,17 +13,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-import tracker.admin_sweeps  # noqa: F401  (registers the task admin)
 from customers.choices import MigrationStatus
 from customers.models import Customer
 from tests import conftest_celery
 from tests.conftest_celery import legacy_spf_zone, serve
 from tests.factories import CampaignFactory, RepFactory
-from tracker import followup
 from tracker.choices import Priority, TaskKind, TaskStatus
-from tracker.followup import task_close
 from tracker.models import Check, DomainState, FollowUpTask
-from tracker.sweeps import sweep_run_sync, sweep_start
+from tracker.services import followups
+from tracker.services.sweeps import sweep_run_sync, sweep_start
 
 sweep_dns = conftest_celery.sweep_dns
 
@@ -103,7 +101,7 @@ def test_the_priority_rises_as_the_end_date_comes_with_the_dns_unchanged(campaig
 @time_machine.travel(TODAY, tick=False)
 def test_a_task_closed_by_hand_stays_closed_while_the_dns_is_the_same(campaign, legacy_dns, rep):
     sweep(campaign)
-    task_close(the_task(), rep, "customer says they will fix it next week")
+    the_task().close(rep, "customer says they will fix it next week")
     sweep(campaign)
     sweep(campaign)
     assert the_task().status == TaskStatus.DONE
@@ -127,7 +125,7 @@ def test_a_task_deleted_in_the_admin_is_opened_again_by_the_next_sweep(
 @time_machine.travel(TODAY, tick=False)
 def test_new_rule_code_runs_the_rules_again_on_every_domain(campaign, legacy_dns, monkeypatch):
     sweep(campaign)
-    monkeypatch.setattr(followup, "RULES_VERSION", "a-new-deploy")
+    monkeypatch.setattr(followups, "RULES_VERSION", "a-new-deploy")
     assert read_tasks(sweep(campaign))
     assert not read_tasks(sweep(campaign))
 

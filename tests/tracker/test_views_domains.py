@@ -217,7 +217,7 @@ def test_recheck_progress_shows_the_fresh_result_when_done(rep_client, acme_doma
 
 
 def test_recheck_progress_of_another_domain_is_404(rep_client, acme_domain, bobcat_domain, campaign):
-    from tracker.sweeps import sweep_start
+    from tracker.services.sweeps import sweep_start
 
     sweep = sweep_start(campaign, [bobcat_domain], label=f"domain {bobcat_domain.name}", enqueue=False)
     assert rep_client.get(f"/domains/{acme_domain.pk}/recheck/{sweep.pk}/").status_code == 404

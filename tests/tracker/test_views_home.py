@@ -17,4 +17,4 @@ def test_the_project_sends_ops_home_to_the_dashboard(ops_client, db):
 
 def test_the_project_sends_reps_home_to_their_customers(rep_client):
     response = rep_client.get("/")
-    assert response["Location"] == reverse("customers:customer_list")
+    assert response["Location"] == reverse("tracker:customer_list")

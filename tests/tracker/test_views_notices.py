@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import CampaignFactory
 from tracker.models import CustomerNotice, NoticeTemplate
-from tracker.notices import notice_draft
+from tracker.services.notices import notice_draft
 
 
 @pytest.fixture

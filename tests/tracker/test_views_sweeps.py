@@ -5,7 +5,7 @@ import pytest
 from tests.factories import CampaignFactory, DomainFactory
 from tracker.choices import SweepKind, SweepStatus
 from tracker.models import Sweep
-from tracker.sweeps import sweep_start
+from tracker.services.sweeps import sweep_start
 
 
 @pytest.fixture

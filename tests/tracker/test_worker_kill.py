@@ -25,7 +25,7 @@ from tests.conftest_celery import clean_zone, legacy_mx_zone, legacy_spf_zone, s
 from tests.factories import CampaignFactory, CustomerFactory, DomainFactory
 from tracker.choices import ChunkStatus, SweepStatus, TaskStatus
 from tracker.models import Check, DomainState, FollowUpTask, Sweep, SweepChunk
-from tracker.sweeps import sweep_start
+from tracker.services.sweeps import sweep_start
 
 celery_app = conftest_celery.celery_app
 redis_url = conftest_celery.redis_url

@@ -1,7 +1,7 @@
 """The tracker's models, one module per area; import them from here."""
 
 from tracker.models.campaign import Campaign
-from tracker.models.followup import FollowUpTask, FollowUpTaskQuerySet
+from tracker.models.followup import FollowUpTask, FollowUpTaskQuerySet, TaskStateError
 from tracker.models.history import Check, DomainState
 from tracker.models.notice import CustomerNotice, NoticeTemplate
 from tracker.models.sweep import CHUNK_LEASE, TIMEOUT_ALERT_SHARE, Sweep, SweepChunk
@@ -18,4 +18,5 @@ __all__ = [
     "NoticeTemplate",
     "Sweep",
     "SweepChunk",
+    "TaskStateError",
 ]

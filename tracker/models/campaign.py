@@ -9,10 +9,17 @@ Milestones and the `active` flag are ours and not part of the JSON contract.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from tracker.choices import Priority
 from tracker.probe import campaign as probe_campaign
+
+# Priority of follow-up work by days left to the end date (fewer days, higher priority).
+HIGH_PRIORITY_DAYS = 14
+NORMAL_PRIORITY_DAYS = 60
 
 
 def _empty_service() -> dict:
@@ -52,6 +59,26 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # Dates ---------------------------------------------------------------------
+
+    def next_deadline(self, today: dt.date) -> dt.date | None:
+        """The end date until it passes, then the cleanup date; None once both are past."""
+        for deadline in (self.end_date, self.cleanup_date):
+            if deadline is not None and deadline >= today:
+                return deadline
+        return None
+
+    def priority_on(self, today: dt.date) -> Priority:
+        """Follow-up priority: rises as the end date approaches; urgent once the service has stopped."""
+        if today > self.end_date:
+            return Priority.URGENT
+        days_left = (self.end_date - today).days
+        if days_left <= HIGH_PRIORITY_DAYS:
+            return Priority.HIGH
+        if days_left <= NORMAL_PRIORITY_DAYS:
+            return Priority.NORMAL
+        return Priority.LOW
 
     # The JSON contract ---------------------------------------------------------
 

@@ -4,7 +4,7 @@
 the latest row (`last_seen_at`, `times_seen`) instead of adding one, so stored
 rows grow with changes, not with sweeps. `DomainState` is one denormalized row
 per (campaign, domain) with the latest facts the dashboards filter on; it
-changes only through `tracker.history.record_report()`.
+changes only through `tracker.services.checks.record_report()`.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ class DomainState(models.Model):
     dmarc_policy = models.CharField(max_length=20, blank=True)
     deprecated_tags = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
-    # What the follow-up rules last ran on (tracker.followup.rules_input_key): while a new
+    # What the follow-up rules last ran on (tracker.services.followups.rules_input_key): while a new
     # check brings the same key, their outcome is the same, so a sweep skips them.
     rules_key = models.CharField(max_length=120, blank=True, default="")
 

@@ -10,7 +10,7 @@ from tracker.choices import NoticeChannel
 
 
 class NoticeTemplate(models.Model):
-    """The editable customer notice of a campaign (Django template syntax; see tracker.notices)."""
+    """The editable customer notice of a campaign (Django template syntax; see tracker.services.notices)."""
 
     campaign = models.OneToOneField(
         "tracker.Campaign", on_delete=models.CASCADE, related_name="notice_template"

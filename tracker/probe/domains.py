@@ -67,6 +67,16 @@ def _a_label(label: str, original: str) -> str:
     return label
 
 
+def to_unicode(name: str) -> str:
+    """`xn--r8jz45g.jp` as people read it (例え.jp); the name itself when it cannot be decoded."""
+    if "xn--" not in name:
+        return name
+    try:
+        return idna.decode(name)
+    except (idna.IDNAError, UnicodeError):
+        return name
+
+
 def canonical_name(name: str) -> str:
     """A name as read from DNS or a stored report, in the form names are compared in.
 

@@ -1,15 +1,36 @@
-"""Template helpers for tracker pages: coloured badges from choices, so they look the same everywhere."""
+"""Template helpers: coloured badges from choices, role checks, dates and names as people read them.
+
+Presentation only: no helper here queries the database (views hand pages their data).
+"""
 
 import datetime as dt
 
 from django import template
-from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html
 
+from customers import roles
+from customers.choices import MigrationStatus
 from tracker.choices import Priority, SweepStatus, TaskKind, TaskStatus, Verdict
+from tracker.probe.domains import to_unicode
 
 register = template.Library()
+
+
+@register.filter
+def is_ops(user) -> bool:
+    return roles.is_ops(user)
+
+
+@register.filter
+def is_rep(user) -> bool:
+    return roles.is_rep(user)
+
+
+@register.filter
+def unicode_domain(name: str) -> str:
+    """`xn--r8jz45g.jp` as people read it (例え.jp); the stored A-label when it cannot be decoded."""
+    return to_unicode(name)
 
 
 def choice_badge(choice, extra_class: str = "") -> str:
@@ -27,6 +48,14 @@ def _badge_or_dash(choices, value, prefix: str) -> str:
     except ValueError:
         return format_html('<span class="badge text-bg-light">{}</span>', value)
     return choice_badge(choice, f"{prefix}-{choice.value}")
+
+
+@register.simple_tag
+def status_badge(status) -> str:
+    """A customer's migration status as a badge; "-" for none (a customer created with a status)."""
+    if not status:
+        return "-"
+    return choice_badge(MigrationStatus(status), f"status-{status}")
 
 
 @register.simple_tag
@@ -88,37 +117,6 @@ def duration_text(value) -> str:
     if minutes:
         return f"{minutes} min {secs:02d} s"
     return f"{secs} s"
-
-
-@register.simple_tag
-def customer_domain_states(customer, campaign=None) -> list[dict]:
-    """The customer's domains, each with its state in `campaign` (default: the active one); two queries."""
-    from tracker.dashboards import active_campaign
-    from tracker.models import DomainState
-
-    campaign = campaign or active_campaign()
-    domains = list(customer.domains.all())
-    states = {}
-    if campaign is not None:
-        states = {
-            s.domain_id: s
-            for s in DomainState.objects.filter(campaign=campaign, domain__in=[d.pk for d in domains])
-        }
-    return [{"domain": d, "state": states.get(d.pk), "campaign": campaign} for d in domains]
-
-
-@register.simple_tag
-def next_task_for(customer):
-    """The customer's most urgent open rep task (overdue or soonest due first), or None."""
-    from tracker.choices import TaskStatus
-    from tracker.models import FollowUpTask
-
-    return (
-        FollowUpTask.objects.filter(customer=customer, status=TaskStatus.OPEN, for_ops=False)
-        .select_related("domain", "customer")
-        .order_by(models.F("due_date").asc(nulls_last=True), "-priority", "pk")
-        .first()
-    )
 
 
 @register.simple_tag

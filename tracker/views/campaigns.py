@@ -3,9 +3,9 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
-from customers.access import ops_required
 from tracker.forms import CampaignForm
 from tracker.models import Campaign
+from tracker.views.decorators import ops_required
 
 
 @ops_required

@@ -4,24 +4,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django_tables2 import RequestConfig
 
-from customers.access import ops_required
 from customers.roles import is_ops
-from tracker import dashboards
 from tracker.choices import Verdict
 from tracker.models import Campaign
-from tracker.tables import RepProgressTable, filtered_url
+from tracker.queries import dashboards
+from tracker.queries.campaigns import active_campaign
+from tracker.tables import RepProgressTable, SweepTable, filtered_url
+from tracker.views.decorators import ops_required
 
 
 def home(request):
     """`/`: operations land on the dashboard, reps on their customers."""
-    if is_ops(request.user) and dashboards.active_campaign() is not None:
+    if is_ops(request.user) and active_campaign() is not None:
         return redirect("tracker:dashboard_home")
-    return redirect("customers:customer_list")
+    return redirect("tracker:customer_list")
 
 
 @ops_required
 def dashboard_home(request):
-    campaign = dashboards.active_campaign()
+    campaign = active_campaign()
     if campaign is None:
         return redirect("tracker:campaign_list")
     return redirect("tracker:campaign_dashboard", slug=campaign.slug)
@@ -91,13 +92,13 @@ def campaign_dashboard(request, slug):
         "posture_rows": _posture_rows(campaign, figures),
         "posture_chart": dashboards.posture_chart(figures),
         "funnel": [
-            dict(row, url=filtered_url("customers:customer_list", {"status": row["status"].value}))
+            dict(row, url=filtered_url("tracker:customer_list", {"status": row["status"].value}))
             for row in dashboards.status_funnel()
         ],
         "rep_table": rep_table,
         "overdue_tasks": dashboards.overdue_task_count(campaign, today),
         "overdue_url": filtered_url("tracker:task_list", {"campaign": campaign.slug, "overdue": "true"}),
-        "sweeps": dashboards.recent_sweeps(campaign),
+        "sweep_table": SweepTable(dashboards.recent_sweeps(campaign)),
         "burndown": dashboards.burndown(campaign, today),
     }
     return render(request, "tracker/dashboard.html", context)

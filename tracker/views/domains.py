@@ -4,16 +4,17 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
-from customers.access import ops_required
+from customers.models import Domain
 from customers.roles import is_ops
-from tracker import dashboards
 from tracker.filters import DomainStateFilterSet
-from tracker.history import domain_timeline
 from tracker.models import Campaign, DomainState, Sweep
-from tracker.sweeps import sweep_start
+from tracker.queries.access import get_domain_for_user, tasks_visible_to
+from tracker.queries.campaigns import active_campaign
+from tracker.queries.checklist import checklist
+from tracker.queries.timeline import domain_timeline
+from tracker.services.sweeps import sweep_start
 from tracker.tables import DomainStateTable
-from tracker.views.access import get_domain_for_user, tasks_visible_to
-from tracker.views.evidence import checklist
+from tracker.views.decorators import ops_required
 from tracker.views.listing import render_list
 
 TIMELINE_LIMIT = 30
@@ -24,7 +25,7 @@ def campaign_for(request) -> Campaign:
     slug = request.GET.get("campaign") or request.POST.get("campaign")
     if slug:
         return get_object_or_404(Campaign, slug=slug)
-    campaign = dashboards.active_campaign()
+    campaign = active_campaign()
     if campaign is None:
         raise Http404("No campaign yet.")
     return campaign
@@ -91,8 +92,6 @@ def domain_detail(request, pk):
 
 
 def _domains():
-    from customers.models import Domain
-
     return Domain.objects.select_related("customer", "customer__rep")
 
 

@@ -2,7 +2,7 @@
 
 Reps act on their own customers' notices (others are a 404, via
 customers.access); ops on everyone's, and they alone edit the campaign's
-template. Drafting, editing and sending go through tracker.notices.
+template. Drafting, editing and sending go through tracker.services.notices.
 """
 
 from django.contrib import messages
@@ -10,12 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template
 from django.views.decorators.http import require_POST
 
-from customers.access import get_customer_for_user, ops_required
+from customers.access import get_customer_for_user
 from customers.models import Customer
-from tracker.dashboards import active_campaign
 from tracker.forms import NoticeForm, NoticeTemplateForm
 from tracker.models import Campaign, NoticeTemplate
-from tracker.notices import (
+from tracker.queries.campaigns import active_campaign
+from tracker.services.notices import (
     DEFAULT_SUBJECT,
     DEFAULT_TEMPLATE,
     NoticeError,
@@ -24,6 +24,7 @@ from tracker.notices import (
     notice_render,
     notice_send,
 )
+from tracker.views.decorators import ops_required
 
 ACTIONS = {"save", "send", "mark_sent"}
 

@@ -1,13 +1,15 @@
-"""Sweeps of a campaign for operations: their health, and starting one by hand."""
+"""Sweeps of a campaign for operations: their health, and starting or resuming one by hand."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
-from customers.access import ops_required
+from tracker.filters import SweepFilterSet
 from tracker.models import Campaign, Sweep
-from tracker.sweeps import sweep_recheck, sweep_resume, sweep_start
+from tracker.services.sweeps import sweep_recheck, sweep_resume, sweep_start
+from tracker.tables import SweepTable
+from tracker.views.decorators import ops_required
+from tracker.views.listing import render_list
 
 PER_PAGE = 25
 
@@ -15,9 +17,15 @@ PER_PAGE = 25
 @ops_required
 def sweep_list(request, slug):
     campaign = get_object_or_404(Campaign, slug=slug)
-    sweeps = Sweep.objects.filter(campaign=campaign).select_related("requested_by")
-    page = Paginator(sweeps, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "tracker/sweep_list.html", {"campaign": campaign, "page": page, "sweeps": page})
+    return render_list(
+        request,
+        queryset=Sweep.objects.filter(campaign=campaign).select_related("campaign", "requested_by"),
+        filterset_class=SweepFilterSet,
+        table_class=SweepTable,
+        template_name="tracker/sweep_list.html",
+        context={"campaign": campaign},
+        per_page=PER_PAGE,
+    )
 
 
 @ops_required

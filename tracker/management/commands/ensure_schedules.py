@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from tracker.schedules import ensure_schedules
+from tracker.services.schedules import ensure_schedules
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ With `--campaign-file` and without `--save` it needs no database (the ORM is
 imported only for `--campaign` and `--save`), so it runs on any laptop against
 any nameserver. `--json` prints the DESIGN.md report contract, one object per
 line, as each domain finishes; the default is a table in input order.
-`--save` stores each report like a sweep does (`tracker.sweeps.check_store`:
+`--save` stores each report like a sweep does (`tracker.services.sweeps.check_store`:
 history span, domain state, follow-up rules), for domains known to the database.
 """
 
@@ -234,7 +234,7 @@ class _Storage:
     def save(self, reports: list[DomainReport]) -> int:
         from django.db import transaction
 
-        from tracker.sweeps import check_store
+        from tracker.services.sweeps import check_store
 
         saved = 0
         for report in reports:

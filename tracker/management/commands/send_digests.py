@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from tracker.digest import send_ops_summary, send_rep_digests
+from tracker.services.digests import send_ops_summary, send_rep_digests
 
 
 class Command(BaseCommand):

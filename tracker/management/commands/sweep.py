@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from customers.models import Customer, Domain
 from tracker.models import Campaign, Sweep
 from tracker.probe.domains import DomainNameError, normalize_domain
-from tracker.sweeps import sweep_recheck, sweep_resume, sweep_run_sync, sweep_start
+from tracker.services.sweeps import sweep_recheck, sweep_resume, sweep_run_sync, sweep_start
 
 
 class Command(BaseCommand):

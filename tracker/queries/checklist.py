@@ -1,7 +1,7 @@
 """What the domain page shows as evidence: the migration checklist and the SPF include tree.
 
-Both are read from a stored domain report (DESIGN.md); nothing here queries DNS
-or the database. Every string in a report came from DNS: templates escape it,
+Both are read from a stored domain report (`tracker.probe.stored`); nothing here
+queries DNS or the database. Every string in a report came from DNS: templates escape it,
 this module never marks anything safe.
 """
 
@@ -12,9 +12,10 @@ from typing import Any
 
 from tracker.probe.campaign import Campaign as ProbeCampaign
 from tracker.probe.campaign import CampaignError
+from tracker.probe.domains import canonical_name
+from tracker.probe.limits import SPF_MAX_DNS_LOOKUPS
+from tracker.probe.stored import StoredReference, StoredReport
 
-SPF_REFERENCE_KINDS = ("spf-include", "spf-redirect", "spf-ip")
-MX_REFERENCE_KINDS = ("mx", "mx-address")
 # Bounds for drawing a tree out of attacker-controlled records.
 MAX_TREE_DEPTH = 12
 MAX_TREE_NODES = 200
@@ -55,12 +56,8 @@ class SpfNode:
         return [term.child for record in self.records for term in record if term.child is not None]
 
 
-def _normal(name: str) -> str:
-    return name.strip().rstrip(".").lower()
-
-
-def _references(report: dict, kinds) -> list[dict]:
-    return [ref for ref in report.get("legacy_references") or [] if ref.get("kind") in kinds]
+def _references_json(refs: list[StoredReference]) -> list[dict]:
+    return [{"kind": ref.kind, "value": ref.value, "path": list(ref.path)} for ref in refs]
 
 
 def _term_target(term: str) -> str | None:
@@ -72,26 +69,22 @@ def _term_target(term: str) -> str | None:
     return None
 
 
-def _legacy_terms(report: dict) -> tuple[set[str], set[str]]:
+def _legacy_terms(report: StoredReport) -> tuple[set[str], set[str]]:
     """Legacy include/redirect targets and legacy address terms, as the report names them."""
     targets, addresses = set(), set()
-    for ref in _references(report, SPF_REFERENCE_KINDS):
-        value = str(ref.get("value", ""))
-        if ref["kind"] == "spf-ip":
-            addresses.add(value.lower())
-            addresses.add(value.split(":", 1)[-1].lower())
+    for ref in report.spf_references:
+        if ref.kind == "spf-ip":
+            addresses.add(ref.value.lower())
+            addresses.add(ref.value.split(":", 1)[-1].lower())
         else:
-            targets.add(_normal(value))
+            targets.add(canonical_name(ref.value))
     return targets, addresses
 
 
-def include_tree(report: dict) -> SpfNode | None:
+def include_tree(report: StoredReport) -> SpfNode | None:
     """The SPF include/redirect tree from the report's records, legacy terms marked."""
-    spf = report.get("spf") or {}
-    records = {_normal(name): texts for name, texts in (spf.get("records") or {}).items()}
-    root_name = _normal(report.get("domain", ""))
-    if not records and spf.get("record"):
-        records = {root_name: [spf["record"]]}
+    root_name = canonical_name(report.domain)
+    records = {canonical_name(name): texts for name, texts in report.spf.all_records(root_name).items()}
     if not records:
         return None
     legacy_targets, legacy_addresses = _legacy_terms(report)
@@ -115,13 +108,13 @@ def include_tree(report: dict) -> SpfNode | None:
             for word in str(text).split():
                 target = _term_target(word)
                 bare = word.lstrip("+-~?").lower()
-                is_legacy = (target is not None and _normal(target) in legacy_targets) or (
+                is_legacy = (target is not None and canonical_name(target) in legacy_targets) or (
                     bare.startswith(("ip4:", "ip6:"))
                     and (bare in legacy_addresses or bare[4:] in legacy_addresses)
                 )
                 child = None
                 if target is not None and "%" not in target:
-                    child = build(_normal(target), (*ancestors, name))
+                    child = build(canonical_name(target), (*ancestors, name))
                 terms.append(Term(text=word, is_legacy=is_legacy, child=child))
             node.records.append(terms)
         return node
@@ -136,16 +129,16 @@ def _probe_campaign(campaign) -> ProbeCampaign | None:
         return None
 
 
-def _mx_item(report: dict, probe: ProbeCampaign | None) -> ChecklistItem:
-    mx = report.get("mx") or {}
-    hosts = list(mx.get("hosts") or [])
-    legacy = _references(report, MX_REFERENCE_KINDS)
-    legacy_hosts = {_normal(str(ref.get("value", ""))) for ref in legacy}
+def _mx_item(report: StoredReport, probe: ProbeCampaign | None) -> ChecklistItem:
+    mx = report.mx
+    hosts = list(mx.hosts)
+    legacy = report.mx_references
+    legacy_hosts = {canonical_name(ref.value) for ref in legacy}
     successor_known = probe is not None and bool(probe.successor.mx_hosts)
     if legacy:
         ok, summary = False, "MX still points at the legacy service."
-    elif mx.get("error") and not hosts:
-        ok, summary = None, f"MX lookup failed: {mx['error']}"
+    elif mx.error and not hosts:
+        ok, summary = None, f"MX lookup failed: {mx.error}"
     elif not hosts:
         ok, summary = False, "No MX record."
     elif successor_known:
@@ -156,7 +149,7 @@ def _mx_item(report: dict, probe: ProbeCampaign | None) -> ChecklistItem:
     rows = [
         {
             "host": host,
-            "legacy": _normal(host) in legacy_hosts,
+            "legacy": canonical_name(host) in legacy_hosts,
             "successor": bool(probe and probe.successor.mx_hosts and probe.successor.matches_mx_host(host)),
         }
         for host in hosts
@@ -166,43 +159,37 @@ def _mx_item(report: dict, probe: ProbeCampaign | None) -> ChecklistItem:
         "MX on the successor",
         ok,
         summary,
-        {"hosts": rows, "error": mx.get("error"), "references": legacy},
+        {"hosts": rows, "error": mx.error, "references": _references_json(legacy)},
     )
 
 
-def checklist(report: dict, campaign) -> list[ChecklistItem]:
+def checklist(report_data: dict, campaign) -> list[ChecklistItem]:
     """The six steps a domain must pass before the legacy service can go."""
+    report = StoredReport(report_data)
     probe = _probe_campaign(campaign)
-    spf = report.get("spf") or {}
-    dmarc = report.get("dmarc") or {}
-    spf_refs = _references(report, SPF_REFERENCE_KINDS)
-    spf_failed = bool(spf.get("error")) and spf.get("record") is None
+    spf, dmarc = report.spf, report.dmarc
+    spf_refs = report.spf_references
+    spf_failed = bool(spf.error) and spf.record is None
 
     if spf_refs:
         no_ref = ChecklistItem(
             "no_legacy_spf", "No legacy SPF reference", False, "The SPF tree references the legacy service."
         )
     elif spf_failed:
-        no_ref = ChecklistItem(
-            "no_legacy_spf", "No legacy SPF reference", None, f"SPF lookup failed: {spf['error']}"
-        )
+        no_ref = ChecklistItem("no_legacy_spf", "No legacy SPF reference", None, f"SPF lookup failed: {spf.error}")
     else:
         no_ref = ChecklistItem(
             "no_legacy_spf", "No legacy SPF reference", True, "No legacy term anywhere in the SPF tree."
         )
-    no_ref.evidence = {"references": spf_refs}
+    no_ref.evidence = {"references": _references_json(spf_refs)}
 
-    authorizes = spf.get("authorizes_successor")
-    lookups = spf.get("dns_lookups")
-    breaks = spf.get("breaks_on_legacy_removal")
-    dmarc_record = dmarc.get("record")
-    if dmarc_record:
-        dmarc_ok, dmarc_summary = (
-            True,
-            f"Policy p={dmarc.get('policy') or '?'} at {dmarc.get('policy_domain') or '?'}.",
-        )
-    elif dmarc.get("error"):
-        dmarc_ok, dmarc_summary = None, f"DMARC lookup failed: {dmarc['error']}"
+    authorizes = spf.authorizes_successor
+    lookups = spf.dns_lookups
+    breaks = spf.breaks_on_legacy_removal
+    if dmarc.record:
+        dmarc_ok, dmarc_summary = True, f"Policy p={dmarc.policy or '?'} at {dmarc.policy_domain or '?'}."
+    elif dmarc.error:
+        dmarc_ok, dmarc_summary = None, f"DMARC lookup failed: {dmarc.error}"
     else:
         dmarc_ok, dmarc_summary = False, "No DMARC record."
     return [
@@ -217,11 +204,7 @@ def checklist(report: dict, campaign) -> list[ChecklistItem]:
                 False: "The successor's outbound IPs do not pass.",
                 None: "Unknown (SPF missing, failed, or no successor IPs configured).",
             }[authorizes],
-            {
-                "record": spf.get("record"),
-                "suggested_record": spf.get("suggested_record"),
-                "suggested_for": spf.get("suggested_for"),
-            },
+            {"record": spf.record, "suggested_record": spf.suggested_record, "suggested_for": spf.suggested_for},
         ),
         ChecklistItem(
             "valid_after_removal",
@@ -236,14 +219,10 @@ def checklist(report: dict, campaign) -> list[ChecklistItem]:
         ),
         ChecklistItem(
             "lookup_limit",
-            "Under 10 DNS lookups",
-            None if lookups is None else lookups <= 10,
+            f"Under {SPF_MAX_DNS_LOOKUPS} DNS lookups",
+            None if lookups is None else not spf.over_lookup_limit,
             f"{lookups} DNS-querying terms." if lookups is not None else "Unknown.",
-            {
-                "lookups": lookups,
-                "void_lookups": spf.get("void_lookups"),
-                "warnings": spf.get("warnings") or [],
-            },
+            {"lookups": lookups, "void_lookups": spf.void_lookups, "warnings": list(spf.warnings)},
         ),
         ChecklistItem(
             "dmarc",
@@ -251,11 +230,11 @@ def checklist(report: dict, campaign) -> list[ChecklistItem]:
             dmarc_ok,
             dmarc_summary,
             {
-                "record": dmarc_record,
-                "policy": dmarc.get("policy"),
-                "policy_domain": dmarc.get("policy_domain"),
-                "deprecated_tags": dmarc.get("deprecated_tags") or [],
-                "warnings": dmarc.get("warnings") or [],
+                "record": dmarc.record,
+                "policy": dmarc.policy,
+                "policy_domain": dmarc.policy_domain,
+                "deprecated_tags": list(dmarc.deprecated_tags),
+                "warnings": list(dmarc.warnings),
             },
         ),
     ]

@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from customers.models import Customer
 from tracker.choices import NoticeChannel
-from tracker.followup import next_deadline
 from tracker.models import CustomerNotice, DomainState, NoticeTemplate
+from tracker.probe.stored import StoredReport
 
 DEFAULT_SUBJECT = "Action needed: DNS changes for your mail before {{ deadline|date:'j F Y' }}"
 DEFAULT_TEMPLATE = "tracker/email/notice_default.txt"
@@ -58,22 +58,19 @@ def successor_mx_text(campaign) -> str:
 def domain_changes(domain, state: DomainState | None, campaign) -> DomainChanges:
     """What this customer must change in DNS for one domain, from its latest check."""
     item = DomainChanges(domain={"name": domain.name}, verdict=state.verdict if state else "")
-    report = state.latest_check.report if state and state.latest_check else None
-    if report is None:
+    if state is None or state.latest_check is None:
         item.changes.append("not checked yet: we will tell you once we have looked at it")
         return item
-    kinds = {ref["kind"] for ref in report.get("legacy_references") or []}
-    spf = report.get("spf") or {}
-    if kinds & {"spf-include", "spf-redirect", "spf-ip"}:
-        where = spf.get("suggested_for") or domain.name
-        if spf.get("suggested_record"):
-            item.changes.append(f'publish this SPF record (TXT) at {where}: "{spf["suggested_record"]}"')
+    report = StoredReport(state.latest_check.report)
+    spf = report.spf
+    if report.spf_references:
+        where = spf.suggested_for or domain.name
+        if spf.suggested_record:
+            item.changes.append(f'publish this SPF record (TXT) at {where}: "{spf.suggested_record}"')
         else:
-            terms = sorted(
-                {ref["value"] for ref in report["legacy_references"] if ref["kind"].startswith("spf")}
-            )
+            terms = sorted({ref.value for ref in report.spf_references})
             item.changes.append(f"remove {', '.join(terms)} from the SPF record at {where}")
-    if kinds & {"mx", "mx-address"}:
+    if report.has_legacy_mx:
         item.changes.append(f"set the MX records of {domain.name} to {successor_mx_text(campaign)}")
     return item
 
@@ -119,7 +116,7 @@ def notice_context(customer: Customer, campaign) -> dict:
                 "spf_includes": list((campaign.successor or {}).get("spf_includes", [])),
             },
         },
-        "deadline": next_deadline(campaign, timezone.localdate()) or campaign.end_date,
+        "deadline": campaign.next_deadline(timezone.localdate()) or campaign.end_date,
         "domains": [vars(domain_changes(domain, states.get(domain.pk), campaign)) for domain in domains],
     }
 

@@ -1,7 +1,7 @@
 """Mails on a schedule: a weekly digest to each rep, a daily summary to operations.
 
 Both are plain-text mails through Django's email framework, rendered from
-templates/tracker/email/. Beat starts them (see tracker.schedules); the
+templates/tracker/email/. Beat starts them (see tracker.services.schedules); the
 functions take `today` so tests and a catch-up run can pick the day.
 """
 

@@ -1,14 +1,14 @@
 """Admin pages for sweeps, check history, domain states, follow-up tasks and notices.
 
-Imported by tracker/admin.py. Sweeps and checks are records of what happened:
-read-only here (a sweep can be resumed with an action); tasks, notice
-templates and notices are editable.
+Sweeps and checks are records of what happened: read-only here (a sweep can be
+resumed with an action); tasks, notice templates and notices are editable.
 """
 
 from django.contrib import admin, messages
 
-from tracker.followup import rules_forget
 from tracker.models import Check, CustomerNotice, DomainState, FollowUpTask, NoticeTemplate, Sweep, SweepChunk
+from tracker.services.followups import followups_forget_rules
+from tracker.services.sweeps import sweep_resume
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -41,8 +41,6 @@ class SweepAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Resume: re-queue chunks that never finished")
     def resume(self, request, queryset):
-        from tracker.sweeps import sweep_resume
-
         count = sum(sweep_resume(sweep) for sweep in queryset)
         self.message_user(request, f"{count} chunks queued again.", messages.SUCCESS)
 
@@ -115,7 +113,7 @@ class FollowUpTaskAdmin(admin.ModelAdmin):
 
 def _rules_forget(tasks) -> None:
     for campaign_id in {task.campaign_id for task in tasks}:
-        rules_forget(campaign_id, [task.domain_id for task in tasks if task.campaign_id == campaign_id])
+        followups_forget_rules(campaign_id, [task.domain_id for task in tasks if task.campaign_id == campaign_id])
 
 
 @admin.register(NoticeTemplate)

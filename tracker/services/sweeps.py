@@ -32,27 +32,27 @@ from django.db.models import Q
 from django.utils import timezone
 
 from customers.models import Domain
-from tracker.bulk import bulk_insert
 from tracker.choices import ChunkStatus, SweepKind, SweepStatus, Verdict
-from tracker.followup import (
-    apply_rules,
-    locked_tasks,
-    priority_for,
-    rules_input_key,
-    rules_key_for,
-    save_dirty_tasks,
-)
-from tracker.history import (
+from tracker.models import CHUNK_LEASE, Campaign, DomainState, Sweep, SweepChunk
+from tracker.probe.engine import probe_many, sweep_resolver
+from tracker.probe.resolver import Resolver
+from tracker.probe.stored import StoredReport
+from tracker.services.checks import (
     extend_unchanged,
     lock_states,
     record_report,
     record_reports,
     report_fingerprint,
-    timed_out,
 )
-from tracker.models import CHUNK_LEASE, Campaign, DomainState, FollowUpTask, Sweep, SweepChunk
-from tracker.probe.engine import probe_many, sweep_resolver
-from tracker.probe.resolver import Resolver
+from tracker.services.enqueue import enqueue_after_commit
+from tracker.services.followups import (
+    FollowupWrites,
+    followups_apply,
+    followups_apply_one,
+    locked_followups,
+    rules_input_key,
+    rules_key_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -123,11 +123,13 @@ def sweep_recheck(campaign: Campaign, *, requested_by=None, enqueue: bool = True
     )
 
 
-def _enqueue_after_commit(sweep: Sweep) -> None:
-    from tracker.tasks import run_sweep_chunk
+# The Celery task that runs one chunk (tracker.tasks.run_sweep_chunk), queued by name.
+RUN_CHUNK_TASK = "tracker.run_sweep_chunk"
 
+
+def _enqueue_after_commit(sweep: Sweep) -> None:
     chunk_ids = list(sweep.chunks.exclude(status=ChunkStatus.DONE).values_list("pk", flat=True))
-    transaction.on_commit(lambda: [run_sweep_chunk.delay(chunk_id) for chunk_id in chunk_ids])
+    enqueue_after_commit(RUN_CHUNK_TASK, [[chunk_id] for chunk_id in chunk_ids])
 
 
 def sweep_resume(sweep: Sweep, *, enqueue: bool = True) -> int:
@@ -147,8 +149,6 @@ def sweeps_resume_stalled(now=None) -> int:
 
     Only those chunks: a chunk a live worker is running keeps its claim.
     """
-    from tracker.tasks import run_sweep_chunk
-
     now = now or timezone.now()
     stale = now - CHUNK_LEASE
     # Duplicate messages are harmless (a chunk is claimed once), lost ones are not.
@@ -164,7 +164,7 @@ def sweeps_resume_stalled(now=None) -> int:
         ids = [pk for pk, _ in chunks]
         # A queued chunk is stamped so that it is not re-sent every hour while it waits in the queue.
         SweepChunk.objects.filter(pk__in=ids).update(status=ChunkStatus.QUEUED, claimed_by="", started_at=now)
-        transaction.on_commit(lambda: [run_sweep_chunk.delay(pk) for pk in ids])
+        enqueue_after_commit(RUN_CHUNK_TASK, [[pk] for pk in ids])
     # A worker lost between storing its chunk and closing the sweep leaves it "running" forever.
     for sweep in Sweep.objects.filter(status=SweepStatus.RUNNING, created_at__lt=stale):
         sweep.finish_if_complete()
@@ -280,7 +280,7 @@ def check_store(campaign: Campaign, domain: Domain, report: dict, *, sweep=None,
     now = now or timezone.now()
     key = rules_key_for(campaign, domain, report_fingerprint(report), timezone.localdate(now))
     recorded = record_report(campaign, domain, report, sweep=sweep, now=now, rules_key=key)
-    outcome = apply_rules(campaign, domain, report, recorded.state.consecutive_inconclusive, now=now)
+    outcome = followups_apply_one(campaign, domain, report, recorded.state.consecutive_inconclusive, now=now)
     return recorded, outcome
 
 
@@ -293,7 +293,7 @@ def _store_chunk(chunk, campaign, rows, reports, after_domain, timings) -> Chunk
     """
     now = timezone.now()
     today = timezone.localdate(now)  # once: the time zone lookup costs more than a rule
-    priority = priority_for(campaign, today)
+    priority = campaign.priority_on(today)
     fingerprints = [report_fingerprint(report) for report in reports]
     keys = [
         rules_input_key(fingerprint, row.customer_id, row.customer_status, row.rep_id, priority)
@@ -338,7 +338,7 @@ def _store_chunk(chunk, campaign, rows, reports, after_domain, timings) -> Chunk
             clean_count=counts[Verdict.CLEAN],
             inconclusive_count=counts[Verdict.INCONCLUSIVE],
             unregistered_count=counts[Verdict.UNREGISTERED],
-            timeout_count=sum(timed_out(report) for report in reports),
+            timeout_count=sum(StoredReport(report).timed_out for report in reports),
             error="",
             timings=timings,
         )
@@ -360,30 +360,26 @@ def _store_changed(chunk, campaign, changed, now, today, after_domain, numbered_
         rules_keys={pk: key for pk, _, key, _ in changed},
         fingerprints={pk: fingerprint for pk, _, _, fingerprint in changed},
     )
-    tasks = locked_tasks(campaign, [domain for domain, _ in items])
-    new_tasks: list[FollowUpTask] = []
-    dirty_tasks: list[FollowUpTask] = []
+    tasks = locked_followups(campaign, [domain for domain, _ in items])
+    writes = FollowupWrites(now)
     for number, ((domain, report), stored) in enumerate(
         zip(items, recorded, strict=True), start=numbered_from
     ):
-        outcome = apply_rules(
+        outcome = followups_apply(
             campaign,
             domain,
             report,
             stored.state.consecutive_inconclusive,
-            now=now,
-            today=today,
+            writes=writes,
             tasks=tasks[domain.pk],
-            unsaved=new_tasks,
-            dirty=dirty_tasks,
+            today=today,
         )
         totals["opened"] += len(outcome.opened)
         totals["closed"] += len(outcome.closed)
         totals["reopened"] += len(outcome.reopened)
         if after_domain is not None:
             after_domain(number)
-    save_dirty_tasks(dirty_tasks)
-    bulk_insert(new_tasks)
+    writes.save()
     return totals
 
 

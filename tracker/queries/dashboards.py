@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, IntegerField, Max, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Max, Q, Subquery
 from django.utils import timezone
 
 from customers.choices import ACTIVE_STATUSES, MigrationStatus
@@ -22,15 +21,11 @@ from customers.models import Customer, Domain, StatusChange
 from customers.roles import REPS_GROUP
 from tracker.choices import ACTIVE_TASK_STATUSES, Verdict
 from tracker.models import Campaign, Check, DomainState, FollowUpTask, Sweep
+from tracker.probe.limits import SPF_MAX_DNS_LOOKUPS
 
 DMARC_POLICIES = ("none", "quarantine", "reject")
 # The burndown is at most this long (a campaign runs for months, not decades).
 BURNDOWN_MAX_DAYS = 730
-
-
-def active_campaign() -> Campaign | None:
-    """The campaign dashboards open on: the first active one (Campaign.Meta.ordering)."""
-    return Campaign.objects.filter(active=True).first() or Campaign.objects.first()
 
 
 @dataclass(frozen=True)
@@ -106,7 +101,7 @@ def domain_figures(campaign: Campaign, version: tuple | None = None) -> dict[str
         "on_successor": Count("pk", filter=Q(on_successor=True)),
         "spf_present": Count("pk", filter=Q(has_spf=True)),
         "spf_missing": Count("pk", filter=Q(has_spf=False)),
-        "spf_over_limit": Count("pk", filter=Q(spf_lookups__gt=10)),
+        "spf_over_limit": Count("pk", filter=Q(spf_lookups__gt=SPF_MAX_DNS_LOOKUPS)),
         "dmarc_present": Count("pk", filter=Q(has_dmarc=True)),
         "dmarc_missing": Count("pk", filter=Q(has_dmarc=False)),
         "deprecated_tags": Count("pk", filter=~Q(deprecated_tags=[])),
@@ -114,7 +109,7 @@ def domain_figures(campaign: Campaign, version: tuple | None = None) -> dict[str
     figures |= {f"verdict_{v}": Count("pk", filter=Q(verdict=v)) for v in Verdict.values}
     figures |= {f"dmarc_{p}": Count("pk", filter=Q(dmarc_policy=p)) for p in DMARC_POLICIES}
     result = states.aggregate(**figures)
-    # Every customer domain is swept (tracker.sweeps.campaign_domain_ids); new ones have no state yet.
+    # Every customer domain is swept (tracker.services.sweeps.campaign_domain_ids); new ones have no state yet.
     result["never_checked"] = max(0, Domain.objects.count() - result["total"])
     return result
 
@@ -131,12 +126,6 @@ def status_funnel() -> list[dict]:
         }
         for status in MigrationStatus
     ]
-
-
-def _count_of(queryset, field: str):
-    """A correlated COUNT subquery (one per row in SQL, not one query per row in Python)."""
-    counted = queryset.order_by().values(field).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 @dataclass
@@ -210,7 +199,7 @@ def rep_progress(
 
 
 def recent_sweeps(campaign: Campaign, limit: int = 8):
-    return Sweep.objects.filter(campaign=campaign).select_related("requested_by")[:limit]
+    return Sweep.objects.filter(campaign=campaign).select_related("campaign", "requested_by")[:limit]
 
 
 def overdue_task_count(campaign: Campaign, today: dt.date | None = None) -> int:
@@ -325,7 +314,7 @@ def posture_chart(figures: dict[str, int]) -> dict:
     total = figures["total"] or 1
     rows = [
         ("SPF published", figures["spf_present"]),
-        ("SPF over 10 lookups", figures["spf_over_limit"]),
+        (f"SPF over {SPF_MAX_DNS_LOOKUPS} lookups", figures["spf_over_limit"]),
         ("DMARC published", figures["dmarc_present"]),
         ("DMARC p=none", figures["dmarc_none"]),
         ("DMARC p=quarantine", figures["dmarc_quarantine"]),
@@ -336,25 +325,4 @@ def posture_chart(figures: dict[str, int]) -> dict:
         "labels": [label for label, _ in rows],
         "counts": [count for _, count in rows],
         "percent": [round(100 * count / total, 1) for _, count in rows],
-    }
-
-
-def customer_workspace_annotations(campaign: Campaign | None, today: dt.date | None = None) -> dict:
-    """Annotations for a customer list: legacy domains in `campaign` and the next rep task due.
-
-    Correlated subqueries, so the list stays at a fixed number of queries.
-    """
-    customer = OuterRef("pk")
-    open_tasks = FollowUpTask.objects.filter(
-        customer=customer, status__in=ACTIVE_TASK_STATUSES, for_ops=False
-    )
-    if campaign is not None:
-        open_tasks = open_tasks.filter(campaign=campaign)
-    legacy = DomainState.objects.filter(domain__customer=customer, verdict=Verdict.LEGACY)
-    legacy = legacy.filter(campaign=campaign) if campaign is not None else legacy.none()
-    return {
-        "legacy_domains": _count_of(legacy, "verdict"),
-        "next_task_due": Subquery(
-            open_tasks.exclude(due_date=None).order_by("due_date").values("due_date")[:1]
-        ),
     }

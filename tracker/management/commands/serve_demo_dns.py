@@ -1,4 +1,4 @@
-"""A DNS server on loopback serving plausible zones for the demo customers.
+"""`manage.py serve_demo_dns --port-file F`: a DNS server on loopback with zones for the demo customers.
 
 `make run` starts it so that sweeps of the demo have something real to read
 without touching the internet: every demo domain gets MX, SPF and DMARC records
@@ -13,17 +13,15 @@ database once at start; it writes its "host:port" to the file named by --port-fi
 
 from __future__ import annotations
 
-import argparse
 import hashlib
-import os
 import signal
-import sys
 import threading
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.project.settings")
+from django.core.management.base import BaseCommand
+
+from customers.models import Domain
+from tracker.probe.zoneserver import ZoneServer
 
 LEGACY_SPF = "spf.po.2iij.net"
 SUCCESSOR_SPF = "spf.securemx.example"
@@ -104,11 +102,6 @@ def zone_for(domain: str, status: str) -> dict:
 
 def demo_records() -> tuple[dict, list[str], list[str]]:
     """Records for every domain in the database; also the names left unregistered and unanswering."""
-    import django
-
-    django.setup()
-    from customers.models import Domain
-
     records = dict(SERVICE_RECORDS)
     unregistered, silent = [], []
     for name, status in Domain.objects.values_list("name", "customer__status"):
@@ -122,31 +115,27 @@ def demo_records() -> tuple[dict, list[str], list[str]]:
     return records, unregistered, silent
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port-file", required=True, help="where to write host:port once serving")
-    args = parser.parse_args()
+class Command(BaseCommand):
+    help = "Serve DNS zones for the demo customers on loopback (make run starts it)."
 
-    from tracker.probe.zoneserver import ZoneServer
+    def add_arguments(self, parser):
+        parser.add_argument("--port-file", required=True, help="where to write host:port once serving")
 
-    records, unregistered, silent = demo_records()
-    server = ZoneServer()
-    server.set_records(records)
-    for name in silent:
-        server.set_fault(name, "timeout")
-    server.start()
-    Path(args.port_file).write_text(f"127.0.0.1:{server.port}\n")
-    print(
-        f"demo DNS on 127.0.0.1:{server.port}: {len(records)} names, "
-        f"{len(unregistered)} unregistered, {len(silent)} not answering",
-        flush=True,
-    )
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    stop.wait()
-    server.stop()
-
-
-if __name__ == "__main__":
-    main()
+    def handle(self, *args, port_file, **options):
+        records, unregistered, silent = demo_records()
+        server = ZoneServer()
+        server.set_records(records)
+        for name in silent:
+            server.set_fault(name, "timeout")
+        server.start()
+        Path(port_file).write_text(f"127.0.0.1:{server.port}\n")
+        self.stdout.write(
+            f"demo DNS on 127.0.0.1:{server.port}: {len(records)} names, "
+            f"{len(unregistered)} unregistered, {len(silent)} not answering"
+        )
+        self.stdout.flush()
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        stop.wait()
+        server.stop()

@@ -1,26 +1,26 @@
-"""Storing check results as history spans, and reading a domain's timeline back.
+"""Storing check results as history spans: the one writer of `Check` and `DomainState`.
 
 `record_report()` is the one way a probe result enters the database: it extends
 the latest `Check` span when nothing changed (same fingerprint), inserts a new
-span otherwise, and updates the domain's `DomainState`. `domain_timeline()`
-turns the spans into "what changed" entries for the domain page.
+span otherwise, and updates the domain's `DomainState`. The timeline that reads
+the spans back is `tracker.queries.timeline`.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from tracker.bulk import bulk_insert, bulk_update
 from tracker.choices import Verdict
 from tracker.models import Check, DomainState
+from tracker.probe.stored import StoredReport
+from tracker.services.bulk import bulk_insert, bulk_update
 
 # Keys that change on every probe without the DNS changing.
 VOLATILE_KEYS = ("checked_at",)
@@ -41,41 +41,22 @@ def report_fingerprint(report: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def timed_out(report: dict[str, Any]) -> bool:
-    """Some lookup of this domain timed out (the DNS server may be unreachable)."""
-    return any(error.get("error") == "timeout" for error in report.get("errors") or [])
-
-
-def reference_kinds(report: dict[str, Any]) -> list[str]:
-    return sorted({ref["kind"] for ref in report.get("legacy_references") or []})
-
-
-def _lookup_failed(report: dict[str, Any], matches) -> bool:
-    return any(matches(error.get("name", ""), error.get("type", "")) for error in report.get("errors") or [])
-
-
 def state_facts(report: dict[str, Any]) -> dict[str, Any]:
     """The DomainState columns a conclusive report decides."""
-    domain = report["domain"]
-    spf = report.get("spf") or {}
-    dmarc = report.get("dmarc") or {}
-    kinds = reference_kinds(report)
-    spf_unknown = _lookup_failed(report, lambda name, rdtype: name == domain and rdtype in ("TXT", "spf"))
-    dmarc_unknown = _lookup_failed(
-        report, lambda name, rdtype: name.startswith("_dmarc.") or rdtype == "dmarc"
-    )
+    stored = StoredReport(report)
+    spf, dmarc = stored.spf, stored.dmarc
     return {
-        "on_successor": report.get("on_successor"),
-        "breaks_on_legacy_removal": spf.get("breaks_on_legacy_removal"),
-        "has_legacy_mx": bool({"mx", "mx-address"} & set(kinds)),
-        "has_legacy_spf_include": bool({"spf-include", "spf-redirect"} & set(kinds)),
-        "has_legacy_spf_ip": "spf-ip" in kinds,
-        "reference_kinds": kinds,
-        "has_spf": None if spf_unknown and not spf.get("record") else bool(spf.get("record")),
-        "spf_lookups": spf.get("dns_lookups"),
-        "has_dmarc": None if dmarc_unknown and not dmarc.get("record") else bool(dmarc.get("record")),
-        "dmarc_policy": dmarc.get("policy") or "",
-        "deprecated_tags": list(dmarc.get("deprecated_tags") or []),
+        "on_successor": stored.on_successor,
+        "breaks_on_legacy_removal": spf.breaks_on_legacy_removal,
+        "has_legacy_mx": stored.has_legacy_mx,
+        "has_legacy_spf_include": stored.has_legacy_spf_pointer,
+        "has_legacy_spf_ip": stored.has_legacy_spf_address,
+        "reference_kinds": stored.reference_kinds,
+        "has_spf": None if stored.spf_lookup_failed and not spf.record else bool(spf.record),
+        "spf_lookups": spf.dns_lookups,
+        "has_dmarc": None if stored.dmarc_lookup_failed and not dmarc.record else bool(dmarc.record),
+        "dmarc_policy": dmarc.policy or "",
+        "deprecated_tags": list(dmarc.deprecated_tags),
     }
 
 
@@ -322,118 +303,3 @@ def _update_state(
         state.last_conclusive_verdict = verdict
         for name, value in state_facts(report).items():
             setattr(state, name, value)
-
-
-# -- the timeline ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Change:
-    """One difference between two consecutive checks: e.g. ("mx", "removed", "mx1.po.2iij.net")."""
-
-    part: str  # verdict, mx, spf, dmarc, reference, on_successor, breaks_on_legacy_removal, errors
-    change: str  # added, removed, changed
-    value: str = ""
-    old: str = ""
-
-    def __str__(self) -> str:
-        if self.change == "changed":
-            return f"{self.part}: {self.old or '-'} -> {self.value or '-'}"
-        return f"{self.part} {self.change}: {self.value}"
-
-
-@dataclass
-class TimelineEntry:
-    """A span of identical checks and how it differs from the span before it."""
-
-    check: Check
-    verdict: str
-    first_seen_at: dt.datetime
-    last_seen_at: dt.datetime
-    times_seen: int
-    previous_verdict: str | None
-    changes: list[Change] = field(default_factory=list)
-
-    @property
-    def verdict_changed(self) -> bool:
-        return self.previous_verdict is not None and self.previous_verdict != self.verdict
-
-    @property
-    def is_first(self) -> bool:
-        return self.previous_verdict is None
-
-
-def _set_diff(part: str, old: set[str], new: set[str]) -> list[Change]:
-    return [Change(part, "removed", v) for v in sorted(old - new)] + [
-        Change(part, "added", v) for v in sorted(new - old)
-    ]
-
-
-def _spf_records(report: dict) -> set[str]:
-    """Every SPF record along the tree as 'domain: record'."""
-    spf = report.get("spf") or {}
-    records = spf.get("records") or {}
-    if not records and spf.get("record"):
-        records = {report.get("domain", ""): [spf["record"]]}
-    return {f"{domain}: {text}" for domain, texts in records.items() for text in texts}
-
-
-def _references(report: dict) -> set[str]:
-    return {
-        f"{ref['kind']} {ref['value']} (via {' > '.join(ref.get('path') or [])})"
-        for ref in report.get("legacy_references") or []
-    }
-
-
-def _text(value) -> str:
-    return "" if value is None else str(value)
-
-
-def diff_reports(old: dict, new: dict) -> list[Change]:
-    """What changed from one report to the next, part by part."""
-    changes: list[Change] = []
-    if old.get("verdict") != new.get("verdict"):
-        changes.append(Change("verdict", "changed", _text(new.get("verdict")), _text(old.get("verdict"))))
-    changes += _set_diff("reference", _references(old), _references(new))
-    changes += _set_diff(
-        "mx", set((old.get("mx") or {}).get("hosts") or []), set((new.get("mx") or {}).get("hosts") or [])
-    )
-    changes += _set_diff("spf", _spf_records(old), _spf_records(new))
-    old_dmarc, new_dmarc = (old.get("dmarc") or {}).get("record"), (new.get("dmarc") or {}).get("record")
-    if old_dmarc != new_dmarc:
-        changes.append(Change("dmarc", "changed", _text(new_dmarc), _text(old_dmarc)))
-    for key in ("on_successor",):
-        if old.get(key) != new.get(key):
-            changes.append(Change(key, "changed", _text(new.get(key)), _text(old.get(key))))
-    old_breaks = (old.get("spf") or {}).get("breaks_on_legacy_removal")
-    new_breaks = (new.get("spf") or {}).get("breaks_on_legacy_removal")
-    if old_breaks != new_breaks:
-        changes.append(Change("breaks_on_legacy_removal", "changed", _text(new_breaks), _text(old_breaks)))
-    changes += _set_diff(
-        "errors",
-        {f"{e.get('name')} {e.get('type')}: {e.get('error')}" for e in old.get("errors") or []},
-        {f"{e.get('name')} {e.get('type')}: {e.get('error')}" for e in new.get("errors") or []},
-    )
-    return changes
-
-
-def domain_timeline(domain, campaign, limit: int | None = None) -> list[TimelineEntry]:
-    """The domain's history in this campaign, newest first, each entry saying what changed."""
-    spans = list(Check.objects.filter(domain=domain, campaign=campaign).order_by("first_seen_at", "pk"))
-    entries: list[TimelineEntry] = []
-    previous: Check | None = None
-    for span in spans:
-        entries.append(
-            TimelineEntry(
-                check=span,
-                verdict=span.verdict,
-                first_seen_at=span.first_seen_at,
-                last_seen_at=span.last_seen_at,
-                times_seen=span.times_seen,
-                previous_verdict=previous.verdict if previous else None,
-                changes=diff_reports(previous.report, span.report) if previous else [],
-            )
-        )
-        previous = span
-    entries.reverse()
-    return entries[:limit] if limit else entries
