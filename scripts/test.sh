@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# `make test`: start PostgreSQL and Redis on loopback, run ruff and pytest, stop them.
+# `make test`: check that requirements.txt alone carries the product, start
+# PostgreSQL and Redis on loopback, run ruff and pytest, stop them.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
+
+scripts/check_runtime_deps.sh
 
 ensure_debian_packages \
   redis-server redis-server \
