@@ -167,6 +167,15 @@ def test_invalid_policy_tags_fall_back_as_both_rfcs_say(text, policies):
     assert record.problems
 
 
+def test_an_invalid_np_says_what_rfc7489_receivers_do_instead():
+    record = parse_dmarc("v=DMARC1; p=reject; np=invalid")
+    assert record.policies is None  # RFC 9989 4.10.1, the newer text
+    assert record.problems == (
+        "np='invalid' is not none, quarantine or reject: with no valid rua= either, receivers apply no "
+        "DMARC policy (RFC 9989 4.10.1; RFC 7489 receivers ignore np and apply p=reject)",
+    )
+
+
 def test_testing_mode_keeps_the_published_policy_and_says_what_receivers_do():
     record = parse_dmarc("v=DMARC1; p=reject; t=y")
     assert record.testing and record.policies == ("reject", None, None)

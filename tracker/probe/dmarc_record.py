@@ -25,9 +25,8 @@ POLICY_TAGS = ("p", "sp", "np")
 # RFC 9989 4.8: dmarc-version = "v" equals %s"DMARC1" at the very start (the tag name is
 # case-insensitive as every ABNF literal, the value is case-sensitive; no leading space).
 _DMARC_START = re.compile(r"^[vV][ \t]*=[ \t]*DMARC1[ \t]*(;|$)")
-_DMARC_START_VALUE = re.compile(r"^v[ \t]*=[ \t]*(\S*?)[ \t]*(;|$)", re.IGNORECASE)
 # What a person may have meant as a DMARC record: worth a warning when it is ignored.
-_NEAR_MISS = re.compile(r"^\s*v\s*=\s*dmarc1\s*(;|$)", re.IGNORECASE)
+_NEAR_MISS = re.compile(r"^\s*v\s*=\s*dmarc1", re.IGNORECASE)
 _TAG_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _URI = re.compile(r"^[a-z][a-z0-9+.-]*:[^\s!,]+$", re.IGNORECASE)
 # The obsolete report size limit (RFC 9989 obs-dmarc-report-size), spaces tolerated as receivers do.
@@ -44,8 +43,8 @@ class DmarcRecord:
 
     `tags` holds valid tags only (names lower case, enumerated values lower case);
     the removed tags `pct`, `rf` and `ri` are kept as written, valid or not.
-    `problems` are the grammar errors of tags receivers read (each such tag is
-    discarded); `warnings` change nothing a receiver does.
+    `problems` are what receivers discard (a tag with a bad value, a word that is
+    no tag) or cannot apply (no usable policy); `warnings` change nothing they do.
     """
 
     text: str
@@ -110,9 +109,8 @@ def near_miss(text: str) -> str | None:
         return None
     if text[:1].isspace():
         return "it starts with a space"
-    match = _DMARC_START_VALUE.match(text)
-    value = match.group(1) if match else ""
-    return f"v={value} is not v=DMARC1 (the value is case-sensitive)"
+    version = text.split(";", 1)[0].partition("=")[2].strip()
+    return f"its version {version[:30]!r} is not 'DMARC1' (case-sensitive, ended by ';')"
 
 
 def parse_dmarc(text: str) -> DmarcRecord:
@@ -259,9 +257,14 @@ class _Reading:
             what = " and ".join(self.bad_policies)
             verb = "is not" if len(self.bad_policies) == 1 else "are not"
             if has_rua:
-                consequence = "receivers read the record as p=none (it has a valid rua=)"
+                consequence = "receivers read the record as p=none, as it has a valid rua="
             else:
                 consequence = "with no valid rua= either, receivers apply no DMARC policy"
+            if all(item.startswith("np=") for item in self.bad_policies) and "p" in self.tags:
+                # RFC 7489 has no np: its receivers ignore the tag and keep p.
+                consequence += (
+                    f" (RFC 9989 4.10.1; RFC 7489 receivers ignore np and apply p={self.tags['p']})"
+                )
             self.problems.append(f"{what} {verb} none, quarantine or reject: {consequence}")
         elif "p" not in self.tags:
             if has_rua:
