@@ -1,165 +1,51 @@
-"""DMARC: record parsing and policy discovery, both the RFC 7489 way and the DMARCbis way.
+"""DMARC: policy discovery both the RFC 7489 way and the RFC 9989 (DMARCbis) way, and what the report shows.
 
 RFC 7489 looks at `_dmarc.<domain>`, then at `_dmarc.<organizational domain>`
-found with the Public Suffix List. DMARCbis walks the DNS tree instead (at
-most 8 queries) and lets records mark boundaries with `psd=`. Receivers use
-either today, so both are run; the report follows RFC 7489 (what most
-receivers still do) and says so in a note when the tree walk finds another
-policy. DMARC cannot hold a legacy reference: its failures are reported but
-do not decide the verdict on their own.
+found with the Public Suffix List. RFC 9989 walks the DNS tree instead (at most
+8 queries): the record applied is the domain's own, else its organizational
+domain's, else its public suffix domain's (4.10.1), and the organizational
+domain is the highest name with a record unless a `psd=` tag marks a boundary
+(4.10.2). Receivers use either today, so both are run; the report follows RFC
+7489 (what most receivers still do) and says so in a note when the tree walk
+applies another record. Both read records the same way (`dmarc_record`).
+DMARC cannot hold a legacy reference: its failures are reported but do not
+decide the verdict on their own.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from tracker.probe.dmarc_record import (
+    DEPRECATED_TAGS,
+    POLICIES,
+    DmarcRecord,
+    DmarcSyntaxError,
+    is_dmarc_record,
+    near_miss,
+    parse_dmarc,
+)
 from tracker.probe.domains import registrable_domain
-from tracker.probe.limits import DMARC_TREE_WALK_MAX_QUERIES, MAX_DMARC_RECORD_LENGTH, MAX_DMARC_URIS
+from tracker.probe.limits import DMARC_TREE_WALK_MAX_QUERIES
 
 if TYPE_CHECKING:
     from tracker.probe.resolver import Answer, Resolver
 
-DEPRECATED_TAGS = ("pct", "rf", "ri")  # removed by DMARCbis
-KNOWN_TAGS = ("v", "p", "sp", "np", "adkim", "aspf", "pct", "rua", "ruf", "fo", "rf", "ri", "psd", "t")
-POLICIES = ("none", "quarantine", "reject")
-
-_DMARC_START = re.compile(r"^\s*v\s*=\s*dmarc1\s*(;|$)", re.IGNORECASE)
-_TAG = re.compile(r"^[a-z][a-z0-9_]*$")
-_URI = re.compile(r"^[a-z][a-z0-9+.-]*:[^\s!,]+(![0-9]+[kmgt]?)?$", re.IGNORECASE)
-
-
-class DmarcSyntaxError(ValueError):
-    """A DMARC record that breaks the RFC 7489 / DMARCbis grammar; the message says where."""
-
-
-@dataclass(frozen=True)
-class DmarcRecord:
-    """A parsed DMARC record: tag names lower case, enumerated values lower case."""
-
-    text: str
-    tags: dict[str, str]
-    warnings: tuple[str, ...] = ()
-
-    @property
-    def p(self) -> str:
-        return self.tags.get("p", "none")  # DMARCbis: a missing p means none
-
-    @property
-    def sp(self) -> str | None:
-        return self.tags.get("sp")
-
-    @property
-    def np(self) -> str | None:
-        return self.tags.get("np")
-
-    @property
-    def psd(self) -> str:
-        return self.tags.get("psd", "u")
-
-    @property
-    def deprecated_tags(self) -> list[str]:
-        return [tag for tag in DEPRECATED_TAGS if tag in self.tags]
-
-
-def is_dmarc_record(text: str) -> bool:
-    """Starts with `v=DMARC1` (RFC 7489 6.6.3: other TXT records at _dmarc are ignored)."""
-    return bool(_DMARC_START.match(text))
-
-
-def _check_choice(tag: str, value: str, choices: tuple[str, ...]) -> str:
-    value = value.lower()
-    if value not in choices:
-        raise DmarcSyntaxError(f"{tag}={value!r} is not one of {', '.join(choices)}")
-    return value
-
-
-def _check_uris(tag: str, value: str) -> str:
-    uris = [uri.strip() for uri in value.split(",")]
-    if len(uris) > MAX_DMARC_URIS:
-        raise DmarcSyntaxError(f"{tag} lists {len(uris)} URIs (at most {MAX_DMARC_URIS} are read)")
-    for uri in uris:
-        if not _URI.match(uri):
-            raise DmarcSyntaxError(f"{tag}: {uri[:80]!r} is not a URI such as mailto:dmarc@example.com")
-    return ",".join(uris)
-
-
-def _check_number(tag: str, value: str, high: int) -> str:
-    if not value.isdigit() or int(value) > high:
-        raise DmarcSyntaxError(f"{tag}={value!r} must be a whole number from 0 to {high}")
-    return str(int(value))
-
-
-def _check_list(tag: str, value: str, known: tuple[str, ...], warnings: list[str]) -> str:
-    items = [item.strip().lower() for item in value.split(":")]
-    unknown = [item for item in items if item not in known]
-    if tag == "fo" and unknown:
-        raise DmarcSyntaxError(f"fo={value!r}: options are 0, 1, d and s separated by ':'")
-    if unknown:
-        warnings.append(f"{tag}: unknown value(s) {', '.join(unknown)}")
-    return ":".join(items)
-
-
-def _validated(tag: str, value: str, warnings: list[str]) -> str:
-    match tag:
-        case "p" | "sp" | "np":
-            return _check_choice(tag, value, POLICIES)
-        case "adkim" | "aspf":
-            return _check_choice(tag, value, ("r", "s"))
-        case "psd":
-            return _check_choice(tag, value, ("y", "n", "u"))
-        case "t":
-            return _check_choice(tag, value, ("y", "n"))
-        case "pct":
-            return _check_number(tag, value, 100)
-        case "ri":
-            return _check_number(tag, value, 2**32 - 1)
-        case "rua" | "ruf":
-            return _check_uris(tag, value)
-        case "fo":
-            return _check_list(tag, value, ("0", "1", "d", "s"), warnings)
-        case "rf":
-            return _check_list(tag, value, ("afrf",), warnings)
-    warnings.append(f"unknown tag {tag!r} ignored")
-    return value
-
-
-def parse_dmarc(text: str) -> DmarcRecord:
-    """Parse and validate one DMARC record, or raise DmarcSyntaxError."""
-    if len(text) > MAX_DMARC_RECORD_LENGTH:
-        raise DmarcSyntaxError(f"record is {len(text)} characters long (at most {MAX_DMARC_RECORD_LENGTH})")
-    parts = [part.strip() for part in text.split(";")]
-    while parts and not parts[-1]:
-        parts.pop()  # a trailing ';' is allowed
-    tags: dict[str, str] = {}
-    warnings: list[str] = []
-    for index, part in enumerate(parts):
-        name, sep, value = part.partition("=")
-        name, value = name.strip().lower(), value.strip()
-        if not sep or not _TAG.match(name):
-            raise DmarcSyntaxError(f"{part[:60]!r} is not a tag=value pair")
-        if index == 0:
-            if name != "v" or value.upper() != "DMARC1":
-                raise DmarcSyntaxError("the record must start with v=DMARC1")
-            if value != "DMARC1":
-                warnings.append(f"v={value} should be written v=DMARC1")
-            tags["v"] = "DMARC1"
-            continue
-        if name == "v":
-            raise DmarcSyntaxError("v= may only appear first")
-        if name in tags:
-            raise DmarcSyntaxError(f"tag {name!r} appears twice")
-        if not value and name not in ("rua", "ruf"):
-            raise DmarcSyntaxError(f"tag {name!r} has no value")
-        tags[name] = _validated(name, value, warnings) if value else value
-    if "p" not in tags:
-        warnings.append("no p= tag: read as p=none (DMARCbis); RFC 7489 requires it")
-    return DmarcRecord(text=text, tags=tags, warnings=tuple(warnings))
-
-
-# -- discovery -----------------------------------------------------------------------------------
+__all__ = [
+    "DEPRECATED_TAGS",
+    "POLICIES",
+    "DmarcAnalysis",
+    "DmarcRecord",
+    "DmarcSyntaxError",
+    "Discovery",
+    "analyze_dmarc",
+    "effective_policy",
+    "is_dmarc_record",
+    "parse_dmarc",
+    "tree_walk_names",
+]
 
 
 @dataclass
@@ -171,9 +57,13 @@ class Discovery:
     record: str | None = None
     policy_domain: str | None = None
     organizational_domain: str | None = None
+    policy: str | None = None  # set by DmarcAnalysis.settle: it depends on whether the domain exists
     error: str | None = None
     failed: bool = False
     failures: list[Answer] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # TXT records that look like DMARC but are not
+    parsed: DmarcRecord | None = None
+    invalid: str | None = None  # why the record as a whole is unusable
 
 
 @dataclass
@@ -183,17 +73,34 @@ class _Level:
     name: str
     answer: Answer
     records: list[str]
+    ignored: list[str]
 
 
 async def _records_at(resolver: Resolver, name: str) -> _Level:
     answer = await resolver.query(f"_dmarc.{name}", "TXT")
-    records = [txt for txt in answer.records if is_dmarc_record(txt)] if not answer.failed else []
-    return _Level(name, answer, records)
+    texts = list(answer.records) if not answer.failed else []
+    ignored = [
+        f"_dmarc.{name}: the TXT record {text[:60]!r} is not a DMARC record, {why}: receivers ignore it"
+        for text in texts
+        if (why := near_miss(text))
+    ]
+    return _Level(name, answer, [text for text in texts if is_dmarc_record(text)], ignored)
+
+
+def _read(found: Discovery) -> None:
+    """Parse the record found (once), keeping why it is unusable if it is."""
+    if found.record is None:
+        return
+    try:
+        found.parsed = parse_dmarc(found.record)
+    except DmarcSyntaxError as exc:
+        found.invalid = str(exc)
 
 
 def _conclude(found: Discovery, level: _Level) -> bool:
-    """Record what a level says; True when discovery stops here (a record, several, or a failure)."""
+    """RFC 7489 6.6.3: True when discovery stops at this level (a record, several, or a failure)."""
     found.queried.append(level.name)
+    found.ignored.extend(level.ignored)
     if level.answer.failed:
         found.failed = True
         found.failures.append(level.answer)
@@ -207,6 +114,7 @@ def _conclude(found: Discovery, level: _Level) -> bool:
         return True
     if level.records:
         found.record, found.policy_domain = level.records[0], level.name
+        _read(found)
         return True
     return False
 
@@ -226,43 +134,13 @@ async def discover_rfc7489(resolver: Resolver, domain: str) -> Discovery:
 
 
 def tree_walk_names(domain: str) -> list[str]:
-    """DMARCbis 4.10: the domain, then (from at most 7 labels) each parent up to the top label."""
+    """RFC 9989 4.10: the domain, then (from at most 7 labels) each parent up to the top label."""
     labels = domain.split(".")
     names = [domain]
     start = min(len(labels) - 1, DMARC_TREE_WALK_MAX_QUERIES - 1)
     for count in range(start, 0, -1):
         names.append(".".join(labels[-count:]))
     return names
-
-
-async def discover_dmarcbis(resolver: Resolver, domain: str) -> Discovery:
-    """Policy: the first record walking up. Organizational domain: psd=n stops at it, psd=y one below."""
-    found = Discovery("dmarcbis", organizational_domain=domain)
-    highest_with_record: str | None = None
-    previous = domain
-    for name in tree_walk_names(domain):
-        level = await _records_at(resolver, name)
-        if found.record is None and found.error is None:
-            if _conclude(found, level) and (found.failed or len(level.records) > 1):
-                return found
-        else:  # policy known: keep walking only to place the organizational domain
-            found.queried.append(name)
-            if level.answer.failed:
-                found.failures.append(level.answer)
-                break
-        if len(level.records) == 1:
-            psd = _psd_flag(level.records[0])
-            if psd == "n":
-                found.organizational_domain = name
-                return found
-            if psd == "y":
-                found.organizational_domain = previous
-                return found
-            highest_with_record = name
-        previous = name
-    if highest_with_record is not None:
-        found.organizational_domain = highest_with_record
-    return found
 
 
 def _psd_flag(text: str) -> str:
@@ -272,12 +150,90 @@ def _psd_flag(text: str) -> str:
         return "u"
 
 
+def _one_label_below(name: str, domain: str) -> str:
+    """The name one label longer than `name` on the way down to `domain`."""
+    return ".".join(domain.split(".")[-(name.count(".") + 2) :])
+
+
+def _organizational_domain_of_walk(domain: str, walk: list[tuple[str, str]]) -> str:
+    """RFC 9989 4.10.2: psd=n is it, psd=y (not at the start) puts it one label below, else the highest record."""
+    for name, text in walk:  # longest name first
+        psd = _psd_flag(text)
+        if psd == "n":
+            return name
+        if psd == "y" and name != domain:
+            return _one_label_below(name, domain)
+    return walk[-1][0] if walk else domain
+
+
+async def discover_dmarcbis(resolver: Resolver, domain: str) -> Discovery:
+    """RFC 9989 4.10.1: the domain's record, else its organizational domain's, else its public suffix's."""
+    found = Discovery("dmarcbis")
+    walk: list[tuple[str, str]] = []  # (name, its one DMARC record), longest name first
+    for name in tree_walk_names(domain):
+        level = await _records_at(resolver, name)
+        found.queried.append(name)
+        if level.answer.failed:
+            found.failed = True
+            found.failures.append(level.answer)
+            found.error = f"DMARC lookup of _dmarc.{name} failed: {level.answer.failure_reason}"
+            break
+        if len(level.records) == 1:  # several records at one name are all discarded (4.10 step 2)
+            walk.append((name, level.records[0]))
+            if _psd_flag(level.records[0]) in ("y", "n"):
+                break
+    records = dict(walk)
+    if found.failed:
+        # The domain's own record applies whatever the rest of the walk says; nothing else is known.
+        if domain in records:
+            found.record, found.policy_domain = records[domain], domain
+            _read(found)
+        return found
+    found.organizational_domain = _organizational_domain_of_walk(domain, walk)
+    for candidate in (domain, found.organizational_domain):
+        if candidate in records:
+            found.policy_domain = candidate
+            break
+    else:
+        # The public suffix domain: the psd=y record the walk stopped at.
+        if walk and _psd_flag(walk[-1][1]) == "y":
+            found.policy_domain = walk[-1][0]
+    if found.policy_domain is not None:
+        found.record = records[found.policy_domain]
+        _read(found)
+    return found
+
+
 # -- the analysis the report uses ---------------------------------------------------------------
+
+
+def effective_policy(
+    record: DmarcRecord, policy_domain: str, domain: str, domain_missing: bool
+) -> str | None:
+    """`p` at the domain itself; for a subdomain `np` if it does not exist, else `sp`, else `p`.
+
+    None when the record leaves receivers with no DMARC policy (`DmarcRecord.policies`).
+    """
+    policies = record.policies
+    if policies is None:
+        return None
+    p, sp, np = policies
+    if policy_domain == domain:
+        return p
+    if domain_missing and np:
+        return np
+    return sp or p
+
+
+def _policy_of(found: Discovery, domain: str, domain_missing: bool) -> str | None:
+    if found.parsed is None or found.policy_domain is None:
+        return None
+    return effective_policy(found.parsed, found.policy_domain, domain, domain_missing)
 
 
 @dataclass
 class DmarcAnalysis:
-    """The domain's DMARC as the report shows it (RFC 7489 discovery, DMARCbis noted beside)."""
+    """The domain's DMARC as the report shows it (RFC 7489 discovery, RFC 9989 noted beside)."""
 
     domain: str
     record: str | None = None
@@ -288,23 +244,21 @@ class DmarcAnalysis:
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     organizational_domain: str | None = None
+    testing: bool = False  # t=y: RFC 9989 receivers apply one policy level lower
     dmarcbis: Discovery | None = None
     failures: list[Answer] = field(default_factory=list)
     parsed: DmarcRecord | None = None
 
+    def settle(self, domain_missing: bool) -> None:
+        """The policies that apply, given whether the domain exists (`np` is for domains that do not)."""
+        if self.parsed is not None and self.policy_domain is not None:
+            self.policy = effective_policy(self.parsed, self.policy_domain, self.domain, domain_missing)
+        if self.dmarcbis is not None:
+            self.dmarcbis.policy = _policy_of(self.dmarcbis, self.domain, domain_missing)
+
     def apply_domain_missing(self) -> None:
         """The domain itself is NXDOMAIN: a parent's `np` (if any) is the policy that applies."""
-        if self.parsed is not None and self.policy_domain != self.domain and self.parsed.np:
-            self.policy = self.parsed.np
-
-
-def effective_policy(record: DmarcRecord, policy_domain: str, domain: str, domain_missing: bool) -> str:
-    """`p` at the domain itself; for a subdomain `np` if it does not exist, else `sp`, else `p`."""
-    if policy_domain == domain:
-        return record.p
-    if domain_missing and record.np:
-        return record.np
-    return record.sp or record.p
+        self.settle(domain_missing=True)
 
 
 async def analyze_dmarc(resolver: Resolver, domain: str) -> DmarcAnalysis:
@@ -320,20 +274,27 @@ async def analyze_dmarc(resolver: Resolver, domain: str) -> DmarcAnalysis:
     result = DmarcAnalysis(domain=domain, dmarcbis=bis, organizational_domain=rfc.organizational_domain)
     result.record, result.policy_domain, result.error = rfc.record, rfc.policy_domain, rfc.error
     result.failures = _unique_failures(rfc.failures + bis.failures)
-    if rfc.record is not None:
-        try:
-            parsed = parse_dmarc(rfc.record)
-        except DmarcSyntaxError as exc:
-            result.error = f"invalid DMARC record at _dmarc.{rfc.policy_domain}: {exc}"
-        else:
-            result.parsed = parsed
-            result.policy = effective_policy(parsed, rfc.policy_domain, domain, domain_missing=False)
-            result.deprecated_tags = parsed.deprecated_tags
-            result.warnings.extend(parsed.warnings)
+    result.warnings.extend(rfc.ignored)
+    if rfc.invalid is not None:
+        result.error = f"invalid DMARC record at _dmarc.{rfc.policy_domain}: {rfc.invalid}"
+    elif rfc.parsed is not None:
+        _describe_record(result, rfc.parsed)
     elif rfc.error is None and not rfc.failed:
         result.notes.append("no DMARC record (RFC 7489 discovery)")
+    result.settle(domain_missing=False)
     result.notes.extend(_disagreement(rfc, bis))
     return result
+
+
+def _describe_record(result: DmarcAnalysis, parsed: DmarcRecord) -> None:
+    """Tag-level errors are listed as warnings (receivers discard those tags) and summed up in `error`."""
+    result.parsed = parsed
+    result.deprecated_tags = parsed.deprecated_tags
+    result.testing = parsed.testing
+    result.warnings.extend(parsed.problems + parsed.warnings)
+    if parsed.problems:
+        kind = "invalid DMARC record" if parsed.policies is None else "errors in the DMARC record"
+        result.error = f"{kind} at _dmarc.{result.policy_domain}: {'; '.join(parsed.problems)}"
 
 
 def _unique_failures(answers: list[Answer]) -> list[Answer]:
@@ -345,10 +306,11 @@ def _unique_failures(answers: list[Answer]) -> list[Answer]:
 
 
 def _disagreement(rfc: Discovery, bis: Discovery) -> list[str]:
-    if rfc.failed or bis.failed or (rfc.policy_domain == bis.policy_domain and rfc.record == bis.record):
+    applied = lambda d: (d.policy_domain, d.record) if d.record else None  # noqa: E731
+    if rfc.failed or bis.failed or applied(rfc) == applied(bis):
         return []
-    where = lambda d: f"_dmarc.{d.policy_domain}" if d.policy_domain else "no record"  # noqa: E731
+    where = lambda d: f"_dmarc.{d.policy_domain}" if d.record else "no record"  # noqa: E731
     return [
-        f"RFC 7489 discovery (Public Suffix List) finds {where(rfc)}, "
-        f"DMARCbis discovery (DNS tree walk) finds {where(bis)}"
+        f"RFC 7489 discovery (Public Suffix List) applies {where(rfc)}, "
+        f"RFC 9989 discovery (DNS tree walk) applies {where(bis)}"
     ]

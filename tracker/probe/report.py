@@ -152,6 +152,7 @@ def _dmarc_json(dmarc: DmarcAnalysis | None, errors: list[ReportError]) -> dict[
             "organizational_domain": None,
             "warnings": [],
             "notes": [],
+            "testing": None,
             "dmarcbis": None,
         }
     return {
@@ -163,18 +164,20 @@ def _dmarc_json(dmarc: DmarcAnalysis | None, errors: list[ReportError]) -> dict[
         "organizational_domain": dmarc.organizational_domain,
         "warnings": list(dmarc.warnings),
         "notes": list(dmarc.notes),
+        "testing": dmarc.testing,
         "dmarcbis": _dmarcbis_json(dmarc),
     }
 
 
 def _dmarcbis_json(dmarc: DmarcAnalysis) -> dict[str, Any] | None:
-    """What the DMARCbis tree walk found, beside the RFC 7489 result the contract fields show."""
+    """What the RFC 9989 tree walk applies, beside the RFC 7489 result the contract fields show."""
     bis = dmarc.dmarcbis
     if bis is None:
         return None
     return {
         "record": bis.record,
         "policy_domain": bis.policy_domain,
+        "policy": bis.policy,
         "organizational_domain": bis.organizational_domain,
         "error": bis.error,
     }
