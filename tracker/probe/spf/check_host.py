@@ -79,6 +79,18 @@ class _Evaluation:
         self.dns_terms = 0
         self.void_lookups = 0
         self.ptr_names: dict[str, str] = {}  # per domain: the validated name for %{p}
+        self.contexts: dict[str, MacroContext] = {}  # per <domain> of an include/redirect
+        self.v4 = ctx.ip.version == 4
+
+    def context_for(self, domain: str) -> MacroContext:
+        """The macro context with <domain> set (dataclasses.replace is slow for the hot path)."""
+        ctx = self.contexts.get(domain)
+        if ctx is None:
+            base = self.ctx
+            ctx = self.contexts[domain] = MacroContext(
+                base.ip, base.sender, domain, base.helo, base.validated_ptr, base.receiver, base.timestamp
+            )
+        return ctx
 
     # -- counting -------------------------------------------------------------------------------
 
@@ -124,15 +136,16 @@ class _Evaluation:
         return await self.evaluate(record, domain, depth)
 
     async def evaluate(self, record: SpfRecord, domain: str, depth: int) -> SpfResult:
-        ctx = self.ctx if self.ctx.domain == domain else replace(self.ctx, domain=domain)
+        ctx = self.ctx if self.ctx.domain == domain else self.context_for(domain)
         ip = ctx.ip
+        v4 = self.v4
         for term in record.mechanisms:
             name = term.name
             # ip4/ip6/all need no DNS: decided here, without a coroutine per term
             if name == "ip4":
-                matched = ip.version == 4 and ip in _network(term.value, _cidr(term.cidr4, 32))
+                matched = v4 and ip in _network(term.value, _cidr(term.cidr4, 32))
             elif name == "ip6":
-                matched = ip.version == 6 and ip in _network(term.value, _cidr(term.cidr6, 128))
+                matched = not v4 and ip in _network(term.value, _cidr(term.cidr6, 128))
             elif name == "all":
                 matched = True
             else:
@@ -203,7 +216,7 @@ class _Evaluation:
         elif answer.failed:
             raise _Abort("temperror", f"{answer.name} {rdtype}: {answer.outcome}")
         prefix = _cidr(term.cidr4, 32) if ctx.ip.version == 4 else _cidr(term.cidr6, 128)
-        network = ipaddress.ip_network(f"{ctx.ip}/{prefix}", strict=False)
+        network = _network(str(ctx.ip), prefix)
         return any(_in(address, network) for address in answer.records)
 
     async def mx_match(self, target: str, term: Term, ctx: MacroContext) -> bool:
@@ -285,10 +298,16 @@ def _cidr(value: int | None, default: int) -> int:
 
 
 def _in(address: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    parsed = _address(address)
+    return parsed is not None and parsed in network
+
+
+@functools.lru_cache(maxsize=8192)  # the same A records are compared again for every client IP checked
+def _address(text: str) -> IPAddress | None:
     try:
-        return ipaddress.ip_address(address) in network
+        return ipaddress.ip_address(text)
     except ValueError:
-        return False
+        return None
 
 
 def _same(ip: IPAddress, address: str) -> bool:
