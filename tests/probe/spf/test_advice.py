@@ -99,6 +99,28 @@ def test_the_own_senders_that_were_checked_are_named(serve, resolver):
     assert "the 3 senders of yours we tried still pass" in advice.message
 
 
+def test_an_included_record_of_someone_else_gives_its_first_and_last_sender(serve, resolver):
+    serve(
+        {
+            "customer.com": {
+                "TXT": [f"v=spf1 include:_spf.provider.net ip4:192.0.2.0/24 include:{LEGACY} -all"]
+            },
+            "_spf.provider.net": {"TXT": ["v=spf1 ip4:10.1.0.0/16 ip4:10.2.0.0/16 ip4:10.3.0.0/16 ~all"]},
+        }
+    )
+    analysis = analyze(resolver)
+    assert_verified(analysis, f"v=spf1 include:_spf.provider.net ip4:192.0.2.0/24 include:{SUCCESSOR} -all")
+    assert analysis.advice.senders_checked == ["192.0.2.0", "192.0.2.255", "10.1.0.0", "10.3.255.255"]
+
+
+def test_without_successor_ips_reaching_its_record_is_the_evidence(serve, resolver):
+    serve({"customer.com": {"TXT": [f"v=spf1 include:{LEGACY} -all"]}})
+    analysis = analyze(resolver, campaign=make_campaign(outbound_ips=[]))
+    assert_verified(analysis, f"v=spf1 include:{SUCCESSOR} -all")
+    assert analysis.advice.reasons == ["no_successor_ips"]
+    assert "servers pass" not in analysis.advice.message
+
+
 def test_legacy_addresses_in_a_nested_record_are_rewritten_there(serve, resolver):
     serve(
         {

@@ -38,13 +38,14 @@ from .evaluation import (
     TREE_INCOMPLETE,
     worst_case,
 )
-from .graph import Node, ParsedRecord, SpfGraph, effective_targets, parse_texts
+from .graph import Node, ParsedRecord, SpfGraph, parse_texts, reaches
 from .macros import MacroContext
 from .suggest import LEGACY, SUCCESSOR, RecordRewrite, rewrite_record
 from .verify import (
     LEGACY_STILL_REACHED,
     SENDER_RESULT_CHANGED,
     SUCCESSOR_NOT_AUTHORIZED,
+    Check,
     Problem,
     check_records,
     describe_error,
@@ -145,12 +146,13 @@ async def advise(
 
     is_legacy_name: a legacy SPF domain or a CNAME to one; is_inside_legacy: a node at or below one.
     """
-    legacy = campaign.legacy
     failures = [*graph.failed_answers, *probe.failed]
     if failures or graph.truncated:
         return _unknown(failures, graph.truncated)
     if not holders:
-        return AdviceOutcome(Advice(NOT_NEEDED, message=f"Nothing to change in SPF for {legacy.name}."))
+        return AdviceOutcome(
+            Advice(NOT_NEEDED, message=f"Nothing to change in SPF for {campaign.legacy.name}.")
+        )
     broken = _broken_holders(graph, holders)
     if broken is not None:
         return _fix_first(*broken, campaign)
@@ -159,21 +161,32 @@ async def advise(
     )
     if today.result == "permerror":
         return _fix_first(today.code or "permerror", describe_error(today, "is"), campaign)
+    return await _rewrite_and_check(resolver, graph, known, holders, campaign, ctx, is_inside_legacy)
 
+
+async def _rewrite_and_check(
+    resolver: Resolver,
+    graph: SpfGraph,
+    known: dict[tuple[str, str], Answer],
+    holders: Holders,
+    campaign: Campaign,
+    ctx: MacroContext,
+    is_inside_legacy: Callable[[Node], bool],
+) -> AdviceOutcome:
+    """Rewrite the records the customer controls, check them all together, say what came of it."""
     own = registrable_domain(graph.root)
     controlled = [d for d in holders if _owned(graph.nodes[d].owner, graph.root, own)]
     outside = [d for d in holders if d not in controlled]
     warnings = [
-        f"{graph.nodes[d].owner} (not under {own}) holds a reference to {legacy.name}: its owner has to change it"
+        f"{graph.nodes[d].owner} (not under {own}) holds a reference to {campaign.legacy.name}:"
+        " its owner has to change it"
         for d in outside
     ]
     notes = [OUTSIDE_CUSTOMER_DOMAIN] if outside else []
     rewrites = _rewrite(graph, {d: holders[d] for d in controlled}, campaign, ctx)
     if any(rewrite.needs_successor_domain for _, rewrite in rewrites):
-        problem = Problem(
-            NO_SUCCESSOR_INCLUDE, f"the campaign names no SPF domain of {campaign.successor.name}"
-        )
-        return _withheld([problem], notes, warnings, None, campaign)
+        text = f"the campaign names no SPF domain of {campaign.successor.name} to include"
+        return _withheld([Problem(NO_SUCCESSOR_INCLUDE, text)], notes, warnings, None)
     for domain, rewrite in rewrites:
         notes.extend(_rewrite_notes(domain, rewrite, warnings, campaign))
     texts = {graph.nodes[d].owner: r.text for d, r in rewrites if r.changed}
@@ -182,33 +195,32 @@ async def advise(
         notes.append(NO_SUCCESSOR_IPS)
     if check.unknown:
         outcome = _unknown([], [], check.unknown)
-        outcome.failures = check.failures
-        return outcome
-    if check.problems:
-        outcome = _withheld(check.problems, notes, warnings, check, campaign)
-        outcome.failures = check.failures
-        return outcome
-    if not texts:
+    elif check.problems:
+        outcome = _withheld(check.problems, notes, warnings, check)
+    elif not texts:
         message = f"Nothing to publish for {campaign.successor.name}"
         if WIDER_BLOCK_KEPT in notes:
             message += ": narrow the address blocks that also cover the legacy servers when you can"
-        return AdviceOutcome(
-            Advice(NOT_NEEDED, _unique(notes), message + ".", check.lookups, check.void_lookups), warnings
+        advice = Advice(NOT_NEEDED, _unique(notes), message + ".", check.lookups, check.void_lookups)
+        outcome = AdviceOutcome(advice, warnings)
+    else:
+        records = _in_tree_order(graph, texts)
+        if len(records) > 1:
+            notes.append(SEVERAL_RECORDS)
+            warnings.extend(f"also publish this SPF record at {where}: {text}" for where, text in records[1:])
+        message = _verified_message(records, check, campaign)
+        advice = Advice(
+            VERIFIED,
+            _unique(notes),
+            message,
+            check.lookups,
+            check.void_lookups,
+            records,
+            check.senders_checked,
         )
-    records = _in_tree_order(graph, texts)
-    if len(records) > 1:
-        notes.append(SEVERAL_RECORDS)
-        warnings.extend(f"also publish this SPF record at {domain}: {text}" for domain, text in records[1:])
-    advice = Advice(
-        VERIFIED,
-        _unique(notes),
-        _verified_message(records, check, campaign),
-        check.lookups,
-        check.void_lookups,
-        records,
-        check.senders_checked,
-    )
-    return AdviceOutcome(advice, warnings, check.failures)
+        outcome = AdviceOutcome(advice, warnings)
+    outcome.failures = check.failures
+    return outcome
 
 
 # -- before any rewrite ---------------------------------------------------------------------------
@@ -283,6 +295,7 @@ def _rewrite(
     """Rewrite every record the customer controls, deepest first, so a parent sees what its child
     now reaches (the successor added in a nested record is not added again above it)."""
     legacy, successor = campaign.legacy, campaign.successor
+    is_successor = successor.matches_spf_domain
     successor_domain = successor.spf_includes[0] if successor.spf_includes else None
     rewritten: dict[str, ParsedRecord] = {}
 
@@ -293,21 +306,21 @@ def _rewrite(
         found = graph.service_domain(target, successor.matches_spf_domain)
         return (SUCCESSOR, found) if found is not None else None
 
-    def reaches(target: str, seen: frozenset[str] = frozenset()) -> bool:
-        found = service_of(target)
-        if found is not None:
-            return found[0] == SUCCESSOR
-        if target in seen:
-            return False
-        parsed = rewritten.get(target) or (graph.nodes[target].record if target in graph.nodes else None)
-        if parsed is None:
-            return False
-        return any(reaches(next_target, seen | {target}) for next_target in effective_targets(parsed))
+    def record_of(name: str) -> ParsedRecord | None:
+        if name in rewritten:
+            return rewritten[name]
+        node = graph.nodes.get(name)
+        return node.record if node is not None and service_of(name) is None else None
+
+    def reaches_successor(target: str) -> bool:
+        return reaches(
+            graph, target, lambda name: graph.service_domain(name, is_successor) is not None, record_of
+        )
 
     results = []
     for domain in sorted(holders, key=lambda d: -graph.nodes[d].depth):
         parsed = holders[domain][0][0]
-        rewrite = rewrite_record(parsed, legacy, successor_domain, service_of, reaches)
+        rewrite = rewrite_record(parsed, legacy, successor_domain, service_of, reaches_successor)
         if rewrite.changed:
             rewritten[domain] = parse_texts(domain, (rewrite.text,), ctx, [], [])[0]
         results.append((domain, rewrite))
@@ -336,7 +349,7 @@ def _rewrite_notes(domain: str, rewrite: RecordRewrite, warnings: list[str], cam
 
 
 def _withheld(
-    problems: list[Problem], notes: list[str], warnings: list[str], check, campaign: Campaign
+    problems: list[Problem], notes: list[str], warnings: list[str], check: Check | None
 ) -> AdviceOutcome:
     message = f"No record suggested: {'; '.join(p.text for p in problems)}."
     advice = Advice(
@@ -355,7 +368,7 @@ def _in_tree_order(graph: SpfGraph, texts: dict[str, str]) -> list[tuple[str, st
     return sorted(texts.items(), key=lambda item: (item[0] != graph.root, order.get(item[0], len(order))))
 
 
-def _verified_message(records: list[tuple[str, str]], check, campaign: Campaign) -> str:
+def _verified_message(records: list[tuple[str, str]], check: Check, campaign: Campaign) -> str:
     domain, text = records[0]
     parts = [f"Publish this SPF record at {domain}: {text}"]
     parts.extend(f"and this one at {other}: {other_text}" for other, other_text in records[1:])

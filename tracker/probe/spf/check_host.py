@@ -11,7 +11,7 @@ import functools
 import ipaddress
 from dataclasses import dataclass, replace
 
-from ..limits import SPF_MAX_DNS_LOOKUPS, SPF_MAX_VOID_LOOKUPS
+from ..limits import SPF_MAX_DNS_LOOKUPS, SPF_MAX_MX_ADDRESS_LOOKUPS, SPF_MAX_PTR_NAMES, SPF_MAX_VOID_LOOKUPS
 from ..resolver import Answer, Resolver
 from .errors import shown
 from .lookup import fetch_spf
@@ -22,8 +22,8 @@ from .parser import SpfRecord, SpfSyntaxError, Term, parse_record
 
 MAX_DNS_TERMS = SPF_MAX_DNS_LOOKUPS  # section 4.6.4
 MAX_VOID_LOOKUPS = SPF_MAX_VOID_LOOKUPS
-MAX_MX_NAMES = 10
-MAX_PTR_NAMES = 10
+MAX_MX_NAMES = SPF_MAX_MX_ADDRESS_LOOKUPS
+MAX_PTR_NAMES = SPF_MAX_PTR_NAMES
 MAX_DEPTH = 20  # include/redirect nesting; the term limit stops loops first, this guards the stack
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -223,7 +223,7 @@ class _Evaluation:
         answer = await self.resolver.query(target, "MX")
         if not self.note_answer(answer, term.text):
             return False
-        # Section 4.6.4: at most 10 address lookups per mx term, counted as they are made:
+        # Section 4.6.4: at most MAX_MX_NAMES address lookups per mx term, counted as they are made:
         # with 11 MX hosts, a client that the 8th one matches gets its `pass`.
         asked = 0
         for _, host in sorted(answer.records):

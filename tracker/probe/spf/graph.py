@@ -99,6 +99,33 @@ def effective_targets(parsed: ParsedRecord) -> list[str]:
     return found
 
 
+def reaches(
+    graph: SpfGraph,
+    target: str,
+    wanted: Callable[[str], bool],
+    record_of: Callable[[str], ParsedRecord | None] | None = None,
+) -> bool:
+    """Whether evaluating an include of `target` can get to a name `wanted` accepts (through
+    effective includes and redirects); `record_of` may stand in rewritten records."""
+    seen: set[str] = set()
+    pending = [target]
+    while pending:
+        name = pending.pop()
+        if wanted(name):
+            return True
+        if name in seen:
+            continue
+        seen.add(name)
+        if record_of is not None:
+            parsed = record_of(name)
+        else:
+            node = graph.nodes.get(name)
+            parsed = node.record if node is not None else None
+        if parsed is not None:
+            pending.extend(effective_targets(parsed))
+    return False
+
+
 def placeholder_context(customer: str, ip: str = "192.0.2.1") -> MacroContext:
     """Macro values for walking the tree without a real message: the customer's postmaster."""
     return MacroContext(

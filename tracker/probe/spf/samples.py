@@ -6,8 +6,11 @@ of each thing it authorizes with `pass` (a `-`, `~` or `?` term authorizes nothi
   a rewrite that lost or narrowed a block shows at either end;
 - a and mx terms: the IPv4 addresses of those hosts (the tree walk asked them
   already; a rewrite never treats A and AAAA differently);
-- include targets: the same, taken from the included records (a relay's hosts,
-  a mail provider's ranges).
+- include targets: the first and the last of those addresses in each included
+  record of someone else (a mail provider's 20 ranges): every address there is
+  reached the same way, through the customer's include, and a rewrite does not
+  touch that record, so its two ends stand for the rest. The customer's own
+  records (under their registrable domain) give every address above.
 Left out: the legacy service's ranges and outbound IPs (they are meant to go),
 the successor's outbound IPs (checked on their own), and exists:/ptr, which
 depend on DNS data of the client and give no address to sample. Records are
@@ -20,6 +23,7 @@ import ipaddress
 from collections.abc import Awaitable, Callable
 
 from ..campaign import Campaign
+from ..domains import registrable_domain
 from ..resolver import Answer
 from .check_host import MAX_MX_NAMES
 from .graph import Node, SpfGraph, expand_target
@@ -41,28 +45,29 @@ async def sample_senders(
 ) -> list[str]:
     """Up to MAX_SAMPLE_SENDERS addresses, in the order the tree names them."""
     excluded = {*campaign.legacy.outbound_ips, *campaign.successor.outbound_ips}
+    own = registrable_domain(graph.root)
     found: list[str] = []
-
-    def add(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-        """False once there are enough."""
-        if address not in excluded and not campaign.legacy.contains_address(str(address)):
-            text = str(address)
-            if text not in found:
-                found.append(text)
-        return len(found) < MAX_SAMPLE_SENDERS
-
     for domain, node in graph.nodes.items():
         parsed = node.record
         if parsed is None or parsed.record is None or is_inside_legacy(node):
             continue
         local = MacroContext(ip=ctx.ip, sender=ctx.sender, domain=domain, helo=ctx.helo)
+        candidates = []
         for term in parsed.record.mechanisms:
             if term.name == "all":
                 break
-            if term.qualifier != "+":
-                continue
-            for address in await _term_addresses(term, domain, local, query):
-                if not add(address):
+            if term.qualifier == "+":
+                candidates.extend(
+                    str(address)
+                    for address in await _term_addresses(term, domain, local, query)
+                    if address not in excluded and not campaign.legacy.contains_address(str(address))
+                )
+        if candidates and node.owner != graph.root and registrable_domain(node.owner) != own:
+            candidates = [candidates[0], candidates[-1]]
+        for address in candidates:
+            if address not in found:
+                found.append(address)
+                if len(found) == MAX_SAMPLE_SENDERS:
                     return found
     return found
 

@@ -13,6 +13,7 @@ evaluates the result before anyone sees it.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from .parser import Term
 LEGACY, SUCCESSOR = "legacy", "successor"
 
 
+@functools.lru_cache(maxsize=8192)  # every sweep reads the same provider records' networks again
 def term_network(term: Term) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
     """The network of an ip4:/ip6: mechanism, else None."""
     if term.kind != "mechanism" or term.name not in ("ip4", "ip6") or term.value is None:
@@ -90,15 +92,15 @@ def rewrite_record(
 
     original = " ".join(parsed.text.split())  # several spaces between terms are one
     rewrite = RecordRewrite(original=original, text=original)
-    present = False  # the record already gets to the successor by a term of its own
-    for target in effective_targets(parsed):
-        found = service_of(target)
-        if (found is not None and found[0] == SUCCESSOR) or (found is None and reaches_successor(target)):
-            present = True
 
+    def gets_to_successor(target: str) -> bool:
+        found = service_of(target)
+        return found[0] == SUCCESSOR if found is not None else reaches_successor(target)
+
+    # The record may get to the successor already, by a term of its own or through its includes.
+    emitted = any(gets_to_successor(target) for target in effective_targets(parsed))
     out: list[str] = []
     slot: int | None = None  # where the first legacy term stood, in `out`
-    emitted = present
     for index, term in enumerate(terms):
         target = parsed.targets.get(index)
         found = service_of(target) if target is not None else None
@@ -107,15 +109,19 @@ def rewrite_record(
                 rewrite.via_cname.append((target, found[1]))
             if slot is None:
                 slot = len(out)
-            if successor_domain is None:
-                rewrite.needs_successor_domain = True
-            elif term.kind == "modifier":  # redirect= keeps its role: the result for the rest
-                out.append(f"redirect={successor_domain}")
-                emitted = emitted or not has_all
+            if term.kind == "modifier":  # redirect= keeps its role: the result for everything else
+                if successor_domain is None:
+                    rewrite.needs_successor_domain = True
+                else:
+                    out.append(f"redirect={successor_domain}")
+                    emitted = emitted or not has_all
             elif not emitted and effective(index, term):
-                out.append(f"include:{successor_domain}")
-                emitted = True
-            continue  # a second legacy include, or one after `all`, is not replaced again
+                if successor_domain is None:
+                    rewrite.needs_successor_domain = True
+                else:
+                    out.append(f"include:{successor_domain}")
+                    emitted = True
+            continue  # a second legacy include, or one after `all`, is dropped
         network = term_network(term)
         if network is not None and legacy.overlaps_network(network):
             if inside_legacy_ranges(network, legacy):

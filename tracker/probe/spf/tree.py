@@ -2,9 +2,9 @@
 
 Fetch the whole tree once (graph.py), then answer from it: which legacy terms
 are published (references), whether evaluation reaches them (breaks), what a
-receiver gets (evaluation.py), and what the customer should publish instead
-(suggest.py). check_host() runs for the campaign's outbound IPs on the same
-resolver, whose cache keeps every record fetched once.
+receiver gets (evaluation.py), and what the customer should publish instead,
+checked before it is offered (advice.py). check_host() runs for the campaign's
+outbound IPs on the answers the walk already has (answers.py).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ..campaign import Campaign
 from ..resolver import Answer, Outcome, Resolver
 from .answers import probe_terms
-from .check_host import MAX_DNS_TERMS, MAX_VOID_LOOKUPS, check_host
+from .check_host import MAX_DNS_TERMS, MAX_MX_NAMES, MAX_VOID_LOOKUPS, check_host
 from .evaluation import (
     INCLUDE_LOOP,
     INCLUDE_WITHOUT_SPF,
@@ -37,7 +37,7 @@ from .evaluation import (
     WorstCase,
     worst_case,
 )
-from .graph import Node, SpfGraph, fetch_tree
+from .graph import Node, SpfGraph, fetch_tree, reaches
 from .macros import MacroContext
 from .parser import is_spf_record
 from .samples import sample_senders
@@ -147,9 +147,9 @@ async def check_records(
     today = WhatIfDns(resolver, known, {}, legacy, EMPTY_SPF)
     check = Check()
     try:
-        await _check_limits(after, graph.root, campaign, ctx, check)
+        rewritten = await _check_limits(after, graph.root, campaign, ctx, check)
         if not check.problems and not check.unknown:
-            await _check_successor(after, graph.root, campaign, check)
+            await _check_successor(after, rewritten, campaign, check)
         if not check.problems and not check.unknown:
             await _check_senders(today, after, graph, campaign, ctx, is_inside_legacy, check)
     finally:
@@ -162,19 +162,23 @@ async def check_records(
 
 async def _check_limits(
     after: WhatIfDns, root: str, campaign: Campaign, ctx: MacroContext, check: Check
-) -> None:
+) -> SpfGraph:
+    """The rewritten tree (fetched through `after`), judged as a receiver would for unmatched mail."""
     rewritten = await fetch_tree(after, root, ctx)
     probe = await probe_terms(after, rewritten, ctx)
     if rewritten.failed_answers or probe.failed:
         failure = (rewritten.failed_answers or probe.failed)[0]
         check.unknown.append(Problem(LOOKUP_FAILED, _lookup_failed(failure)))
-        return
+        return rewritten
     if rewritten.truncated:
         check.unknown.append(
             Problem(TREE_INCOMPLETE, f"part of the new SPF tree was not looked at: {rewritten.truncated[0]}")
         )
-        return
-    is_legacy = lambda name: rewritten.service_domain(name, campaign.legacy.matches_spf_domain) is not None  # noqa: E731
+        return rewritten
+
+    def is_legacy(name: str) -> bool:
+        return rewritten.service_domain(name, campaign.legacy.matches_spf_domain) is not None
+
     outcome = worst_case(rewritten, probe.void, is_legacy, probe.mx_overflow)
     check.lookups, check.void_lookups = outcome.dns_lookups, outcome.void_lookups
     if outcome.reached_legacy:
@@ -194,10 +198,23 @@ async def _check_limits(
         )
     if not check.problems and outcome.result in ("permerror", "temperror"):
         check.problems.append(Problem(outcome.code or outcome.result, describe_error(outcome, "would")))
+    return rewritten
 
 
-async def _check_successor(after: WhatIfDns, root: str, campaign: Campaign, check: Check) -> None:
-    successor = campaign.successor
+async def _check_successor(after: WhatIfDns, rewritten: SpfGraph, campaign: Campaign, check: Check) -> None:
+    successor, root = campaign.successor, rewritten.root
+    if not successor.outbound_ips:  # nothing to test with: reaching its SPF domain is the evidence
+        if not reaches(
+            rewritten,
+            root,
+            lambda name: rewritten.service_domain(name, successor.matches_spf_domain) is not None,
+        ):
+            check.problems.append(
+                Problem(
+                    SUCCESSOR_NOT_AUTHORIZED, f"the record would not include {successor.name}'s SPF record"
+                )
+            )
+        return
     sender = f"postmaster@{root}"
     for ip in successor.outbound_ips:
         outcome = await check_host(after, str(ip), root, sender, root)
@@ -282,7 +299,8 @@ def describe_error(outcome: WorstCase, tense: str) -> str:
         return too_many_voids(outcome.void_lookups, "already looks up" if now else "would look up")
     if outcome.code == TOO_MANY_MX_HOSTS:
         return (
-            f"an mx term in {where}'s record names more than 10 mail servers: list them with ip4:/a: instead"
+            f"an mx term in {where}'s record names more than {MAX_MX_NAMES} mail servers:"
+            " list them with ip4:/a: instead"
         )
     if outcome.code == INCLUDE_LOOP:
         return f"the SPF records include each other in a loop ({outcome.detail.removeprefix('include loop: ')}): remove the loop"
