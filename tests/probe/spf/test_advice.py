@@ -392,6 +392,16 @@ def test_two_spf_records_are_replaced_by_one_first(serve, resolver):
     assert "replace both with one record" in analysis.advice.message
 
 
+def test_an_include_of_a_domain_without_spf_is_fixed_first(serve, resolver):
+    serve({"customer.com": {"TXT": [f"v=spf1 include:nowhere.example.net include:{LEGACY} -all"]}})
+    advice = analyze(resolver).advice
+    assert (advice.status, advice.reasons) == ("fix_first", ["include_without_spf"])
+    assert advice.message == (
+        "Fix this first: 'include:nowhere.example.net' in customer.com's record names a domain without"
+        " an SPF record: remove it. Then we can suggest the change for Secure MX."
+    )
+
+
 def test_a_syntax_error_is_fixed_first(serve, resolver):
     serve({"customer.com": {"TXT": [f"v=spf1 include:{LEGACY} ip4:300.1.2.3 -all"]}})
     advice = analyze(resolver).advice

@@ -40,6 +40,7 @@ class WorstCase:
     detail: str = ""
     code: str = ""  # for permerror/temperror: one of the codes above
     where: str = ""  # the domain whose record (or lookup) caused the error
+    term: str = ""  # the term that did, when one did (include:x of a domain without SPF)
     dns_lookups: int = 0  # DNS-querying terms reached (whole reachable tree, even past the limit)
     void_lookups: int = 0
     reached_legacy: list[tuple[str, ...]] = field(default_factory=list)  # paths to reachable legacy targets
@@ -51,6 +52,7 @@ class _Error:
     detail: str
     code: str
     where: str
+    term: str = ""
 
 
 class _Evaluator:
@@ -68,10 +70,10 @@ class _Evaluator:
         self.outcome = WorstCase()
         self.first_error: _Error | None = None
 
-    def fail(self, result: str, detail: str, code: str, where: str) -> None:
+    def fail(self, result: str, detail: str, code: str, where: str, term: str = "") -> None:
         """Remember the first error, keep walking to count the whole reachable tree."""
         if self.first_error is None:
-            self.first_error = _Error(result, detail, code, where)
+            self.first_error = _Error(result, detail, code, where, term)
 
     def evaluate(self, domain: str, stack: tuple[str, ...]) -> str:
         node = self.graph.nodes.get(domain)
@@ -131,6 +133,7 @@ class _Evaluator:
                         f"{term.text} in {domain}: the target publishes no SPF record",
                         INCLUDE_WITHOUT_SPF,
                         domain,
+                        term.text,
                     )
                 if result == "pass" and self.first_error is None:
                     return _QUALIFIER_RESULTS[term.qualifier]
@@ -149,6 +152,7 @@ class _Evaluator:
                 f"{text} in {domain}: the target publishes no SPF record",
                 INCLUDE_WITHOUT_SPF,
                 domain,
+                text,
             )
             return "permerror"
         return result
@@ -191,12 +195,8 @@ def worst_case(
     outcome = evaluator.outcome
     error = evaluator.first_error
     if error is not None:
-        outcome.result, outcome.detail, outcome.code, outcome.where = (
-            error.result,
-            error.detail,
-            error.code,
-            error.where,
-        )
+        outcome.result, outcome.detail, outcome.code = error.result, error.detail, error.code
+        outcome.where, outcome.term = error.where, error.term
     else:
         outcome.result = result
     return outcome

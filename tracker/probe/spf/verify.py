@@ -23,6 +23,7 @@ from ..campaign import Campaign
 from ..resolver import Answer, Outcome, Resolver
 from .answers import probe_terms
 from .check_host import MAX_DNS_TERMS, MAX_MX_NAMES, MAX_VOID_LOOKUPS, check_host
+from .errors import shown
 from .evaluation import (
     INCLUDE_LOOP,
     INCLUDE_WITHOUT_SPF,
@@ -305,7 +306,7 @@ def describe_error(outcome: WorstCase, tense: str) -> str:
     if outcome.code == INCLUDE_LOOP:
         return f"the SPF records include each other in a loop ({outcome.detail.removeprefix('include loop: ')}): remove the loop"
     if outcome.code == INCLUDE_WITHOUT_SPF:
-        return f"{where}'s record includes a name that publishes no SPF record ({outcome.detail}): remove that include"
+        return f"{shown(outcome.term)} in {where}'s record names a domain without an SPF record: remove it"
     if outcome.code == MULTIPLE_RECORDS:
         return f"{where} publishes several SPF records: replace them with one"
     if outcome.code == SYNTAX_ERROR:
