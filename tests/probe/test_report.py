@@ -16,6 +16,7 @@ from tracker.probe.report import (
     build_report,
 )
 from tracker.probe.resolver import Answer, Outcome
+from tracker.probe.spf.advice import Advice
 from tracker.probe.spf.tree import LookupFailure, Reference, SpfAnalysis
 
 CAMPAIGN = make_campaign()
@@ -127,6 +128,35 @@ def test_a_part_that_did_not_finish_has_null_fields_and_an_error():
     assert data["verdict"] == "inconclusive"
     assert data["spf"]["record"] is None and data["spf"]["error"] == "time budget of 30 s exceeded"
     assert set(data["spf"]) >= SPF_KEYS
+    advice = data["spf"]["advice"]  # never "nothing to change" for a domain not fully checked
+    assert (advice["status"], advice["reasons"], advice["records"]) == ("unknown", ["not_checked"], [])
+    assert "time budget of 30 s exceeded" in advice["message"]
+
+
+def test_the_spf_advice_is_reported_as_codes_and_words():
+    checked = Advice(
+        "verified",
+        ["wider_block_kept"],
+        "Publish this SPF record at customer.example: v=spf1 include:spf.securemx.example.org -all",
+        lookups=1,
+        void_lookups=0,
+        records=[(DOMAIN, "v=spf1 include:spf.securemx.example.org -all")],
+        senders_checked=["192.0.2.1"],
+    )
+    data = judge(
+        spf=spf(advice=checked, suggested_record=checked.records[0][1], suggested_for=DOMAIN)
+    ).to_json()
+    assert data["spf"]["advice"] == {
+        "status": "verified",
+        "reasons": ["wider_block_kept"],
+        "message": checked.message,
+        "lookups": 1,
+        "void_lookups": 0,
+        "records": [{"domain": DOMAIN, "record": "v=spf1 include:spf.securemx.example.org -all"}],
+        "senders_checked": ["192.0.2.1"],
+    }
+    assert data["spf"]["suggested_record"] == "v=spf1 include:spf.securemx.example.org -all"
+    json.dumps(data)  # plain JSON types throughout
 
 
 # -- verdicts ------------------------------------------------------------------------------------

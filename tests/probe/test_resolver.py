@@ -80,14 +80,29 @@ def test_cnames_are_followed(dns_server, resolver):
             "target.example": {"TXT": "v=spf1 -all"},
         }
     )
-    assert query(resolver, "www.example", "TXT").records == ("v=spf1 -all",)
-    assert query(resolver, "www.example", "CNAME").records == ("alias.example",)
-    assert query(resolver, "www.example", "A").outcome == Outcome.NODATA
+    txt = query(resolver, "www.example", "TXT")
+    assert txt.records == ("v=spf1 -all",)
+    assert (txt.aliases, txt.canonical_name) == (("alias.example", "target.example"), "target.example")
+    cname = query(resolver, "www.example", "CNAME")
+    assert (cname.records, cname.aliases) == (("alias.example",), ())
+    no_a = query(resolver, "www.example", "A")
+    assert (no_a.outcome, no_a.aliases) == (Outcome.NODATA, ("alias.example", "target.example"))
+    direct = query(resolver, "target.example", "TXT")
+    assert (direct.aliases, direct.canonical_name) == ((), "target.example")
 
 
 def test_a_cname_to_a_missing_name_is_nxdomain(dns_server, resolver):
     dns_server.set_records({"dangling.example": {"CNAME": "gone.example"}})
-    assert query(resolver, "dangling.example", "TXT").outcome == Outcome.NXDOMAIN
+    answer = query(resolver, "dangling.example", "TXT")
+    assert (answer.outcome, answer.aliases) == (Outcome.NXDOMAIN, ("gone.example",))
+
+
+def test_a_cname_loop_is_a_failure_not_an_answer(dns_server, resolver):
+    dns_server.set_records(
+        {"ping.example": {"CNAME": "pong.example"}, "pong.example": {"CNAME": "ping.example"}}
+    )
+    answer = query(resolver, "ping.example", "TXT")
+    assert answer.failed and not answer.void
 
 
 # -- void answers -----------------------------------------------------------------------------

@@ -87,6 +87,28 @@ def test_a_cname_chain_is_followed_inside_the_declared_data(dns_server):
     assert texts(ask(dns_server, "www.example", "CNAME")) == ["alias.example."]
 
 
+def test_a_cname_loop_is_a_servfail_not_an_endless_chain(dns_server):
+    dns_server.set_records(
+        {
+            "self.example": {"CNAME": "self.example"},
+            "ping.example": {"CNAME": "pong.example"},
+            "pong.example": {"CNAME": "ping.example"},
+        }
+    )
+    assert ask(dns_server, "self.example", "TXT").rcode() == dns.rcode.SERVFAIL
+    response = ask(dns_server, "ping.example", "A")
+    assert response.rcode() == dns.rcode.SERVFAIL
+    assert len(response.answer) == 2  # each CNAME of the loop once
+
+
+def test_records_go_out_in_the_declared_order_every_time(dns_server):
+    names = [f"h{i}.example." for i in range(1, 12)]
+    dns_server.set_records({"4.3.2.1.in-addr.arpa": {"PTR": names}})
+    for _ in range(5):  # dnspython would shuffle them
+        (rrset,) = ask(dns_server, "4.3.2.1.in-addr.arpa", "PTR").answer
+        assert [rd.to_text() for rd in rrset] == names
+
+
 @pytest.mark.parametrize("fault, rcode", [("servfail", dns.rcode.SERVFAIL), ("refused", dns.rcode.REFUSED)])
 def test_it_answers_with_the_injected_rcode(dns_server, fault, rcode):
     dns_server.set_records({"x.example": {"A": "192.0.2.1"}})

@@ -13,6 +13,10 @@ from __future__ import annotations
 # the engine counts against them, the pages and follow-up rules compare with them.
 SPF_MAX_DNS_LOOKUPS = 10
 SPF_MAX_VOID_LOOKUPS = 2
+# RFC 7208 4.6.4 again: address (A/AAAA) lookups per mx term (more is a permerror when reached),
+# and PTR names validated per ptr mechanism or %{p} (the rest are ignored).
+SPF_MAX_MX_ADDRESS_LOOKUPS = 10
+SPF_MAX_PTR_NAMES = 10
 
 # Whole-domain wall-clock budget: MX, SPF tree and DMARC together (the SPF
 # engine has its own RFC 7208 term and void-lookup limits on top of this).

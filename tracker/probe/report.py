@@ -4,7 +4,9 @@ The analyses (MX, SPF tree, DMARC, DKIM) say what they saw; this module alone
 decides what that means (`verdict`, `on_successor`) so the rules live in one
 place. `to_json()` emits exactly the contract's fields, plus a few extra keys
 (`mx.addresses`, `spf.warnings`, `dmarc.notes`, `dkim`, `checked_at`, ...):
-the contract forbids renaming or changing fields, not adding them.
+`spf.advice` is the checked advice: `status` and `reasons` are codes for code
+(tracker/probe/spf/advice.py lists them), `message` is for people.
+The contract forbids renaming or changing fields, not adding them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
+
+from tracker.probe.spf.advice import Advice
 
 if TYPE_CHECKING:
     from tracker.probe.campaign import Campaign
@@ -125,6 +129,7 @@ def _spf_json(spf: SpfAnalysis | None, errors: list[ReportError]) -> dict[str, A
             "suggested_for": None,
             "warnings": [],
             "records": {},
+            "advice": _advice_not_checked(_missing(errors, "spf")),
         }
     return {
         "record": spf.record,
@@ -138,7 +143,13 @@ def _spf_json(spf: SpfAnalysis | None, errors: list[ReportError]) -> dict[str, A
         "suggested_for": spf.suggested_for,
         "warnings": list(spf.warnings),
         "records": {domain: list(records) for domain, records in spf.records.items()},
+        "advice": spf.advice.to_json() if spf.advice is not None else _advice_not_checked("not checked"),
     }
+
+
+def _advice_not_checked(why: str) -> dict[str, Any]:
+    """No SPF analysis (it ran out of time or raised): nothing is known, so nothing is promised."""
+    return Advice.not_checked(why).to_json()
 
 
 def _dmarc_json(dmarc: DmarcAnalysis | None, errors: list[ReportError]) -> dict[str, Any]:

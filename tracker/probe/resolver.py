@@ -59,6 +59,15 @@ class Answer:
     outcome: Outcome
     records: tuple = ()
     detail: str = ""
+    # The CNAME targets the answer went through, in order (lower case, no trailing dot):
+    # "_spf.customer.example CNAME spf.legacy.example" answers TXT with aliases
+    # ("spf.legacy.example",). Also on NXDOMAIN and NODATA at the end of a chain.
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def canonical_name(self) -> str:
+        """Where the records really live: the end of the CNAME chain, or the name itself."""
+        return self.aliases[-1] if self.aliases else self.name
 
     @property
     def failed(self) -> bool:
@@ -663,21 +672,26 @@ class Resolver:
     # -- turning a response into an Answer -----------------------------------------------------
 
     def _classify(self, text: str, qname: bytes, rdtype: str, qtype: int, response: Response) -> Answer:
-        if response.rcode == dnswire.RCODE_NXDOMAIN:
-            return Answer(text, rdtype, Outcome.NXDOMAIN)
         try:
-            found = _follow_chain(response, qname, qtype)
+            found, chain = _follow_chain(response, qname, qtype)
+            aliases = tuple(dnswire.name_to_text(name) or "." for name in chain)
+            if response.rcode == dnswire.RCODE_NXDOMAIN:
+                return Answer(text, rdtype, Outcome.NXDOMAIN, aliases=aliases)
             if found is None:
                 if _is_referral(response):
                     return Answer(
                         text, rdtype, Outcome.ERROR, detail="referral: the nameserver does not recurse"
                     )
-                return Answer(text, rdtype, Outcome.NODATA)
-            return self._records(text, rdtype, qtype, response, found)
+                return Answer(text, rdtype, Outcome.NODATA, aliases=aliases)
+            return self._records(text, rdtype, qtype, response, found, aliases)
         except WireError as exc:
+            if response.rcode == dnswire.RCODE_NXDOMAIN:
+                return Answer(text, rdtype, Outcome.NXDOMAIN)
             return Answer(text, rdtype, Outcome.ERROR, detail=f"malformed response: {exc}")
 
-    def _records(self, text: str, rdtype: str, qtype: int, response: Response, rrs: list[RR]) -> Answer:
+    def _records(
+        self, text: str, rdtype: str, qtype: int, response: Response, rrs: list[RR], aliases: tuple[str, ...]
+    ) -> Answer:
         notes = []
         if len(rrs) > self.max_records:
             notes.append(f"kept the first {self.max_records} of {len(rrs)} records")
@@ -687,7 +701,7 @@ class Resolver:
             values, note = _txt_records(values, self.max_txt_bytes)
             if note:
                 notes.append(note)
-        return Answer(text, rdtype, Outcome.NOERROR, tuple(values), detail="; ".join(notes))
+        return Answer(text, rdtype, Outcome.NOERROR, tuple(values), detail="; ".join(notes), aliases=aliases)
 
     # -- loop-bound state ------------------------------------------------------------------------
 
@@ -785,19 +799,24 @@ def _failure(text: str, rdtype: str, failures: list[_Attempt]) -> Answer:
     raise AssertionError("no failure to report")
 
 
-def _follow_chain(response: Response, qname: bytes, qtype: int) -> list[RR] | None:
-    """The answer RRs of qtype at qname or at the end of its CNAME chain; None when there are none."""
+def _follow_chain(response: Response, qname: bytes, qtype: int) -> tuple[list[RR] | None, list[bytes]]:
+    """The answer RRs of qtype at qname or at the end of its CNAME chain (None when there are
+    none), and the CNAME targets passed on the way (wire names)."""
     name = qname
+    chain: list[bytes] = []
     for _ in range(MAX_CNAME_HOPS):
         records = [rr for rr in response.answer if rr.owner == name and rr.rdtype == qtype]
         if records:
-            return [rr for rr in records if rr.rdclass == dnswire.CLASS_IN] or None
+            return [rr for rr in records if rr.rdclass == dnswire.CLASS_IN] or None, chain
         cname = next(
             (rr for rr in response.answer if rr.owner == name and rr.rdtype == dnswire.TYPE_CNAME), None
         )
         if cname is None:
-            return None
+            return None, chain
         name = response.target(cname)
+        if name in chain or name == qname:
+            raise WireError("CNAME loop")
+        chain.append(name)
     raise WireError(f"CNAME chain longer than {MAX_CNAME_HOPS}")
 
 

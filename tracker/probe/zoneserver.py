@@ -18,7 +18,11 @@ Records: {name: {TYPE: values}}; a single value may stand for a one-item list.
 A, AAAA, CNAME, PTR, NS take text; MX takes (preference, host) or "10 host";
 each TXT/SPF value is one RR: a str (cut in 255-byte strings) or a tuple or list
 of character-strings. Names are case-insensitive; a name with no records but
-names below it exists (NODATA). No wildcards, no SOA in negative answers.
+names below it exists (NODATA). Records go out in the order declared (never
+shuffled), so "the first 10 PTR names" means the same thing on every run. A
+CNAME chain is followed inside the declared data; a chain that comes back to a
+name already on it (a loop) is answered SERVFAIL, as a recursive resolver
+would. No wildcards, no SOA in negative answers.
 Faults (FAULTS below) apply per name, or per name and type.
 """
 
@@ -356,7 +360,12 @@ class ZoneServer:
     def _fill(response: dns.message.Message, qname: dns.name.Name, qtype: int, zone, existing) -> None:
         """Answer section per RFC 1034 4.3.2: records, or a CNAME chain followed inside our data."""
         name = qname
+        seen = set()
         for _ in range(_MAX_CNAME_HOPS):
+            if name in seen:  # a CNAME loop: what a recursive resolver reports for it
+                response.set_rcode(dns.rcode.SERVFAIL)
+                return
+            seen.add(name)
             rrsets = zone.get(name)
             if rrsets is None:
                 if name not in existing:
@@ -373,16 +382,17 @@ class ZoneServer:
 
     @staticmethod
     def _to_wire(response: dns.message.Message, query: dns.message.Message, transport: str) -> bytes:
+        # want_shuffle=False: the records in the order the test declared them (dnspython shuffles).
         if transport == "tcp":
-            return response.to_wire(max_size=65535)
+            return response.to_wire(max_size=65535, want_shuffle=False)
         limit = max(512, query.payload) if query.edns >= 0 else 512
         try:
-            return response.to_wire(max_size=limit)
+            return response.to_wire(max_size=limit, want_shuffle=False)
         except dns.exception.TooBig:
             response.answer.clear()
             response.authority.clear()
             response.flags |= dns.flags.TC
-            return response.to_wire(max_size=limit)
+            return response.to_wire(max_size=limit, want_shuffle=False)
 
     def _delayed(self, send, payload: bytes) -> None:
         if self.latency > 0 and self._loop is not None:

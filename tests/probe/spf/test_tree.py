@@ -153,7 +153,10 @@ def test_it_finds_legacy_addresses(serve, resolver, campaign):
     assert analysis.references == [Reference("spf-ip", "198.51.100.0/25", ("customer.com",))]
     assert analysis.breaks_on_legacy_removal is False  # addresses do not break anything
     assert analysis.authorizes_legacy is True
-    assert analysis.suggested_record == "v=spf1 ip4:192.0.2.0/24 ip6:2001:db8::/32 -all"
+    # the legacy half goes, the successor's include takes its place (nothing else reaches it)
+    assert (
+        analysis.suggested_record == "v=spf1 include:spf.smx.2iij.net ip4:192.0.2.0/24 ip6:2001:db8::/32 -all"
+    )
 
 
 def test_an_include_loop_is_a_permerror_not_inconclusive(serve, resolver, campaign):
@@ -241,9 +244,9 @@ def test_the_suggestion_does_not_duplicate_the_successor(serve, resolver, campai
     assert analysis.suggested_record == "v=spf1 include:spf.smx.2iij.net ~all"
 
 
-def test_the_suggestion_keeps_a_written_qualifier(serve, resolver, campaign):
-    serve({"customer.com": {"TXT": ["v=spf1 ?include:spf.po.2iij.net -all"]}})
-    assert analyze(resolver, campaign).suggested_record == "v=spf1 ?include:spf.smx.2iij.net -all"
+def test_the_replacement_include_gets_the_default_qualifier(serve, resolver, campaign):
+    serve({"customer.com": {"TXT": ["v=spf1 ?include:spf.po.2iij.net ~all"]}})
+    assert analyze(resolver, campaign).suggested_record == "v=spf1 include:spf.smx.2iij.net ~all"
 
 
 def test_no_suggestion_for_a_record_the_customer_does_not_control(serve, resolver, campaign):
@@ -256,7 +259,9 @@ def test_no_suggestion_for_a_record_the_customer_does_not_control(serve, resolve
     analysis = analyze(resolver, campaign)
     assert analysis.references == [Reference("spf-include", LEGACY, ("customer.com", "relay.partner.net"))]
     assert analysis.suggested_record is None
-    assert any("relay.partner.net, which is not under customer.com" in w for w in analysis.warnings)
+    assert any("relay.partner.net (not under customer.com)" in w for w in analysis.warnings)
+    assert analysis.advice.status == "withheld"
+    assert analysis.advice.reasons == ["legacy_still_reached", "outside_customer_domain"]
 
 
 def test_the_suggestion_is_checked_against_the_lookup_limit(serve, resolver, campaign):
@@ -276,8 +281,16 @@ def test_the_suggestion_is_checked_against_the_lookup_limit(serve, resolver, cam
     )
     analysis = analyze(resolver, campaign)
     assert analysis.dns_lookups == 9
-    assert analysis.suggested_record == f"v=spf1 {includes} include:spf.smx.2iij.net -all"
-    assert any("11 DNS-querying terms (over 10)" in w for w in analysis.warnings)
+    assert analysis.suggested_record is None  # it would need 11: not offered
+    assert (analysis.advice.status, analysis.advice.reasons, analysis.advice.lookups) == (
+        "withheld",
+        ["too_many_lookups"],
+        11,
+    )
+    assert any(
+        "would need 11 DNS lookups (the limit is 10): remove one include first" in w
+        for w in analysis.warnings
+    )
 
 
 def test_references_inside_the_legacy_record_are_not_the_customers(serve, resolver, campaign):

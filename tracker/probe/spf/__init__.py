@@ -3,9 +3,11 @@
 Modules, one job each: `parser` (record grammar), `macro_syntax` and `macros`
 (section 7), `lookup` (fetching a domain's record), `check_host` (evaluation
 with the lazy limits of section 4.6.4), `graph` (fetching a whole include
-tree, bounded), `evaluation` (what a receiver gets from that tree),
-`suggest` (the record rewritten for the successor) and `tree`
-(`analyze_spf`, which the engine calls).
+tree, bounded), `answers` (the answers in hand, the a/mx questions),
+`evaluation` (what a receiver gets from that tree), `suggest` (one record
+rewritten for the successor), `samples` (senders a record authorizes today),
+`verify` (a rewrite checked before it is offered), `advice` (status, reasons
+and words for the report) and `tree` (`analyze_spf`, which the engine calls).
 """
 
 from .check_host import SpfResult, check_host

@@ -11,7 +11,7 @@ import functools
 import ipaddress
 from dataclasses import dataclass, replace
 
-from ..limits import SPF_MAX_DNS_LOOKUPS, SPF_MAX_VOID_LOOKUPS
+from ..limits import SPF_MAX_DNS_LOOKUPS, SPF_MAX_MX_ADDRESS_LOOKUPS, SPF_MAX_PTR_NAMES, SPF_MAX_VOID_LOOKUPS
 from ..resolver import Answer, Resolver
 from .errors import shown
 from .lookup import fetch_spf
@@ -22,8 +22,8 @@ from .parser import SpfRecord, SpfSyntaxError, Term, parse_record
 
 MAX_DNS_TERMS = SPF_MAX_DNS_LOOKUPS  # section 4.6.4
 MAX_VOID_LOOKUPS = SPF_MAX_VOID_LOOKUPS
-MAX_MX_NAMES = 10
-MAX_PTR_NAMES = 10
+MAX_MX_NAMES = SPF_MAX_MX_ADDRESS_LOOKUPS
+MAX_PTR_NAMES = SPF_MAX_PTR_NAMES
 MAX_DEPTH = 20  # include/redirect nesting; the term limit stops loops first, this guards the stack
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -79,6 +79,18 @@ class _Evaluation:
         self.dns_terms = 0
         self.void_lookups = 0
         self.ptr_names: dict[str, str] = {}  # per domain: the validated name for %{p}
+        self.contexts: dict[str, MacroContext] = {}  # per <domain> of an include/redirect
+        self.v4 = ctx.ip.version == 4
+
+    def context_for(self, domain: str) -> MacroContext:
+        """The macro context with <domain> set (dataclasses.replace is slow for the hot path)."""
+        ctx = self.contexts.get(domain)
+        if ctx is None:
+            base = self.ctx
+            ctx = self.contexts[domain] = MacroContext(
+                base.ip, base.sender, domain, base.helo, base.validated_ptr, base.receiver, base.timestamp
+            )
+        return ctx
 
     # -- counting -------------------------------------------------------------------------------
 
@@ -124,15 +136,16 @@ class _Evaluation:
         return await self.evaluate(record, domain, depth)
 
     async def evaluate(self, record: SpfRecord, domain: str, depth: int) -> SpfResult:
-        ctx = self.ctx if self.ctx.domain == domain else replace(self.ctx, domain=domain)
+        ctx = self.ctx if self.ctx.domain == domain else self.context_for(domain)
         ip = ctx.ip
+        v4 = self.v4
         for term in record.mechanisms:
             name = term.name
             # ip4/ip6/all need no DNS: decided here, without a coroutine per term
             if name == "ip4":
-                matched = ip.version == 4 and ip in _network(term.value, _cidr(term.cidr4, 32))
+                matched = v4 and ip in _network(term.value, _cidr(term.cidr4, 32))
             elif name == "ip6":
-                matched = ip.version == 6 and ip in _network(term.value, _cidr(term.cidr6, 128))
+                matched = not v4 and ip in _network(term.value, _cidr(term.cidr6, 128))
             elif name == "all":
                 matched = True
             else:
@@ -203,20 +216,26 @@ class _Evaluation:
         elif answer.failed:
             raise _Abort("temperror", f"{answer.name} {rdtype}: {answer.outcome}")
         prefix = _cidr(term.cidr4, 32) if ctx.ip.version == 4 else _cidr(term.cidr6, 128)
-        network = ipaddress.ip_network(f"{ctx.ip}/{prefix}", strict=False)
+        network = _network(str(ctx.ip), prefix)
         return any(_in(address, network) for address in answer.records)
 
     async def mx_match(self, target: str, term: Term, ctx: MacroContext) -> bool:
         answer = await self.resolver.query(target, "MX")
         if not self.note_answer(answer, term.text):
             return False
-        hosts = [host for _, host in sorted(answer.records) if host]
-        if len(hosts) > MAX_MX_NAMES:
-            raise _Abort(
-                "permerror", f"{target} has more than {MAX_MX_NAMES} MX hosts (at {shown(term.text)})"
-            )
-        for host in hosts:
-            if query_name(host) and await self.address_match(host, term, ctx, count_void=False):
+        # Section 4.6.4: at most MAX_MX_NAMES address lookups per mx term, counted as they are made:
+        # with 11 MX hosts, a client that the 8th one matches gets its `pass`.
+        asked = 0
+        for _, host in sorted(answer.records):
+            if not host or query_name(host) is None:
+                continue  # a null MX or a name DNS cannot carry is never asked
+            if asked == MAX_MX_NAMES:
+                raise _Abort(
+                    "permerror",
+                    f"{target} has more than {MAX_MX_NAMES} MX hosts to look up (at {shown(term.text)})",
+                )
+            asked += 1
+            if await self.address_match(host, term, ctx, count_void=False):
                 return True
         return False
 
@@ -279,10 +298,16 @@ def _cidr(value: int | None, default: int) -> int:
 
 
 def _in(address: str, network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> bool:
+    parsed = _address(address)
+    return parsed is not None and parsed in network
+
+
+@functools.lru_cache(maxsize=8192)  # the same A records are compared again for every client IP checked
+def _address(text: str) -> IPAddress | None:
     try:
-        return ipaddress.ip_address(address) in network
+        return ipaddress.ip_address(text)
     except ValueError:
-        return False
+        return None
 
 
 def _same(ip: IPAddress, address: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..resolver import Answer, Resolver
@@ -50,6 +51,16 @@ class Node:
         """The record a receiver evaluates (None when there is none, or several)."""
         return self.records[0] if len(self.records) == 1 else None
 
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        """The CNAME chain of the TXT answer: `include:_spf.x` may really be another domain's record."""
+        return self.lookup.answer.aliases
+
+    @property
+    def owner(self) -> str:
+        """Where the record is published (the end of the CNAME chain): where a change must be made."""
+        return self.lookup.answer.canonical_name
+
 
 @dataclass
 class SpfGraph:
@@ -60,6 +71,59 @@ class SpfGraph:
     failed_answers: list[Answer] = field(default_factory=list)
     truncated: list[str] = field(default_factory=list)  # why parts were not looked at
     notes: list[str] = field(default_factory=list)  # warnings found while fetching
+
+    def names_of(self, domain: str) -> tuple[str, ...]:
+        """The domain and the CNAME targets its TXT answer went through."""
+        node = self.nodes.get(domain)
+        return (domain, *node.aliases) if node is not None else (domain,)
+
+    def service_domain(self, domain: str, matches: Callable[[str], bool]) -> str | None:
+        """The service SPF domain that `domain` is, or is a CNAME to (at any hop), else None."""
+        return next((name for name in self.names_of(domain) if matches(name)), None)
+
+
+def effective_targets(parsed: ParsedRecord) -> list[str]:
+    """Targets evaluation can reach: include: before `all`, redirect= of a record without `all`."""
+    if parsed.record is None:
+        return []
+    terms = parsed.record.terms
+    all_index = next((i for i, t in enumerate(terms) if t.kind == "mechanism" and t.name == "all"), None)
+    found = []
+    for index, target in parsed.targets.items():
+        if target is None:
+            continue
+        if terms[index].kind == "mechanism" and (all_index is None or index < all_index):
+            found.append(target)
+        elif terms[index].kind == "modifier" and all_index is None:
+            found.append(target)
+    return found
+
+
+def reaches(
+    graph: SpfGraph,
+    target: str,
+    wanted: Callable[[str], bool],
+    record_of: Callable[[str], ParsedRecord | None] | None = None,
+) -> bool:
+    """Whether evaluating an include of `target` can get to a name `wanted` accepts (through
+    effective includes and redirects); `record_of` may stand in rewritten records."""
+    seen: set[str] = set()
+    pending = [target]
+    while pending:
+        name = pending.pop()
+        if wanted(name):
+            return True
+        if name in seen:
+            continue
+        seen.add(name)
+        if record_of is not None:
+            parsed = record_of(name)
+        else:
+            node = graph.nodes.get(name)
+            parsed = node.record if node is not None else None
+        if parsed is not None:
+            pending.extend(effective_targets(parsed))
+    return False
 
 
 def placeholder_context(customer: str, ip: str = "192.0.2.1") -> MacroContext:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from ..resolver import normalize_query_name
 
 
+@functools.lru_cache(maxsize=8192)  # every check_host() of a sweep expands the same few targets
 def query_name(name: str) -> str | None:
     """The lower-case name to query, or None when DNS cannot carry it (empty/long label, > 253)."""
     try:

@@ -62,7 +62,7 @@ class SpfRecord:
     text: str
     terms: tuple[Term, ...]
 
-    @property
+    @functools.cached_property  # check_host() walks them for every client IP: build the tuple once
     def mechanisms(self) -> tuple[Term, ...]:
         return tuple(t for t in self.terms if t.kind == "mechanism")
 

@@ -2,9 +2,9 @@
 
 Fetch the whole tree once (graph.py), then answer from it: which legacy terms
 are published (references), whether evaluation reaches them (breaks), what a
-receiver gets (evaluation.py), and what the customer should publish instead
-(suggest.py). check_host() runs for the campaign's outbound IPs on the same
-resolver, whose cache keeps every record fetched once.
+receiver gets (evaluation.py), and what the customer should publish instead,
+checked before it is offered (advice.py). check_host() runs for the campaign's
+outbound IPs on the answers the walk already has (answers.py).
 """
 
 from __future__ import annotations
@@ -14,24 +14,16 @@ import re
 from dataclasses import dataclass, field
 
 from ..campaign import Campaign, Service
-from ..domains import canonical_name, registrable_domain
+from ..domains import canonical_name
 from ..resolver import Answer, Resolver
+from .advice import Advice, advise
+from .answers import AnswersInHand, answers_of, probe_terms
 from .check_host import MAX_DNS_TERMS, MAX_VOID_LOOKUPS, check_host
 from .evaluation import worst_case
-from .graph import (
-    Node,
-    ParsedRecord,
-    SpfGraph,
-    expand_target,
-    fetch_tree,
-    parse_texts,
-    placeholder_context,
-)
-from .macros import MacroContext
-from .suggest import overlapping_network, rewrite_for_successor
+from .graph import Node, ParsedRecord, SpfGraph, fetch_tree, placeholder_context
+from .suggest import overlapping_network
 
 MAX_RECORD_BYTES = 450  # RFC 7208 3.4: keep SPF answers within a 512-byte UDP reply
-_IP_MACROS = ("%{i", "%{c", "%{p")
 
 
 @dataclass(frozen=True)
@@ -69,14 +61,24 @@ class SpfAnalysis:
     failures: list[LookupFailure] = field(default_factory=list)
     complete: bool = True
     root_answer: Answer | None = None  # the customer's own TXT answer (the report's apex TXT)
+    advice: Advice | None = None  # what to change, checked (advice.py); the report's `spf.advice`
 
 
 # -- references ---------------------------------------------------------------------------------
 
 
-def _inside_legacy(node: Node, legacy: Service) -> bool:
+def legacy_name(graph: SpfGraph, legacy: Service):
+    """A test for "this name is a legacy SPF domain, or a CNAME to one" on this tree."""
+
+    def is_legacy(name: str) -> bool:
+        return graph.service_domain(name, legacy.matches_spf_domain) is not None
+
+    return is_legacy
+
+
+def _inside_legacy(graph: SpfGraph, node: Node, legacy: Service) -> bool:
     """The legacy service's own records (and below) are not the customer's to clean up."""
-    return any(legacy.matches_spf_domain(domain) for domain in node.path[1:])
+    return any(graph.service_domain(domain, legacy.matches_spf_domain) for domain in node.path[1:])
 
 
 # A record with a syntax error is still published: a legacy include in it must be
@@ -97,13 +99,15 @@ def _broken_record_references(node: Node, text: str, legacy: Service) -> list[Re
     return found
 
 
-def _record_references(node: Node, parsed: ParsedRecord, legacy: Service) -> list[Reference]:
+def _record_references(graph: SpfGraph, node: Node, parsed: ParsedRecord, legacy: Service) -> list[Reference]:
     found: list[Reference] = []
     if parsed.record is None:
         return _broken_record_references(node, parsed.text, legacy)
     for index, term in enumerate(parsed.record.terms):
         target = parsed.targets.get(index)
-        if target is not None and legacy.matches_spf_domain(target):
+        # A CNAME to the legacy record is the legacy record: the value names the target as
+        # published (what the customer sees in their record), the warning names the CNAME.
+        if target is not None and graph.service_domain(target, legacy.matches_spf_domain):
             kind = "spf-include" if term.name == "include" else "spf-redirect"
             found.append(Reference(kind, target, node.path))
             continue
@@ -119,78 +123,20 @@ def collect_references(
     """Per domain (in breadth-first order), each record holding legacy terms and those terms."""
     holders: dict[str, list[tuple[ParsedRecord, list[Reference]]]] = {}
     for domain, node in graph.nodes.items():
-        if _inside_legacy(node, legacy):
+        if _inside_legacy(graph, node, legacy):
             continue
         for parsed in node.records:
-            references = _record_references(node, parsed, legacy)
+            references = _record_references(graph, node, parsed, legacy)
             if references:
                 holders.setdefault(domain, []).append((parsed, references))
     return holders
-
-
-# -- void lookups of a/mx terms -------------------------------------------------------------------
-
-
-async def _probe_void_terms(
-    resolver: Resolver, graph: SpfGraph, ctx: MacroContext
-) -> tuple[set[tuple[str, int]], list[Answer], dict[tuple[str, str], Answer]]:
-    """Ask the A/MX question of every a/mx term before `all`, as a receiver would (IPv4 view)."""
-    questions: list[tuple[str, int, str, str]] = []
-    for domain, node in graph.nodes.items():
-        parsed = node.record
-        if parsed is None or parsed.record is None:
-            continue
-        local = MacroContext(ip=ctx.ip, sender=ctx.sender, domain=domain, helo=ctx.helo)
-        for index, term in enumerate(parsed.record.terms):
-            if term.kind == "mechanism" and term.name == "all":
-                break
-            if term.kind != "mechanism" or term.name not in ("a", "mx"):
-                continue
-            if term.value and any(m in term.value.lower() for m in _IP_MACROS):
-                continue
-            target = domain if term.value is None else expand_target(term, local)
-            if target is not None:
-                questions.append((domain, index, target, "A" if term.name == "a" else "MX"))
-    if len(questions) <= 1:  # most records have at most one a/mx term: no task for it
-        answers = [await resolver.query(target, rdtype) for _, _, target, rdtype in questions]
-    else:
-        answers = await asyncio.gather(
-            *(resolver.query(target, rdtype) for _, _, target, rdtype in questions)
-        )
-    void = {(d, i) for (d, i, _, _), answer in zip(questions, answers, strict=True) if answer.void}
-    failed = [answer for answer in answers if answer.failed]
-    known = {
-        (target, rdtype): answer for (_, _, target, rdtype), answer in zip(questions, answers, strict=True)
-    }
-    return void, failed, known
-
-
-class _AnswersInHand:
-    """The resolver as check_host() sees it after the tree walk: answers already fetched come first.
-
-    check_host() then evaluates exactly what the tree walk saw (a failed TXT is the
-    same failure, not a second round of timeouts) and asks the resolver only for
-    what the walk did not ask (A of MX hosts, exists:, ptr).
-    """
-
-    __slots__ = ("known", "resolver")
-
-    def __init__(self, resolver: Resolver, known: dict[tuple[str, str], Answer]):
-        self.resolver = resolver
-        self.known = known
-
-    async def query(self, name: str, rdtype: str) -> Answer:
-        answer = self.known.get((name, rdtype))
-        if answer is not None:
-            return answer
-        return await self.resolver.query(name, rdtype)
 
 
 # -- check_host for the campaign's outbound IPs ---------------------------------------------------
 
 
 async def _authorizes(
-    resolver: Resolver | _AnswersInHand, domain: str, service: Service, every: bool
+    resolver: Resolver | AnswersInHand, domain: str, service: Service, every: bool
 ) -> bool | None:
     """every=True: pass for all IPs (successor); every=False: pass for at least one (legacy)."""
     if not service.outbound_ips:
@@ -211,75 +157,6 @@ async def _authorizes(
     if any(passes):
         return True
     return None if unknown else False
-
-
-# -- suggestion -----------------------------------------------------------------------------------
-
-
-async def _verify_lookups(
-    resolver: Resolver, graph: SpfGraph, holder: str, text: str, campaign: Campaign, ctx: MacroContext
-) -> list[str]:
-    """Evaluate the customer's tree with the rewritten record in place; warn if it breaks a limit."""
-    nodes = dict(graph.nodes)
-    old = nodes[holder]
-    nodes[holder] = Node(holder, old.path, old.lookup, parse_texts(holder, (text,), ctx, [], []), old.depth)
-    for domain in campaign.successor.spf_includes[:1]:
-        if domain not in nodes:
-            extra = await fetch_tree(resolver, domain, ctx)
-            for name, node in extra.nodes.items():
-                nodes.setdefault(name, node)
-    rewritten = SpfGraph(root=graph.root, nodes=nodes)
-    outcome = worst_case(rewritten, set(), campaign.legacy.matches_spf_domain)
-    notes = []
-    if outcome.dns_lookups > MAX_DNS_TERMS:
-        notes.append(
-            f"the suggested record makes the tree need {outcome.dns_lookups} DNS-querying terms "
-            f"(over {MAX_DNS_TERMS}): flatten some includes before publishing it"
-        )
-    elif outcome.result in ("permerror", "temperror"):
-        notes.append(
-            f"with the suggested record the tree still evaluates to {outcome.result}: {outcome.detail}"
-        )
-    return notes
-
-
-async def _suggest(
-    resolver: Resolver,
-    graph: SpfGraph,
-    holders: dict[str, list[tuple[ParsedRecord, list[Reference]]]],
-    campaign: Campaign,
-    ctx: MacroContext,
-) -> tuple[str | None, str | None, list[str]]:
-    # A record with a syntax error cannot be rewritten term by term: say so instead.
-    broken = [d for d, items in holders.items() if any(p.record is None for p, _ in items)]
-    holders = {d: [(p, r) for p, r in items if p.record is not None] for d, items in holders.items()}
-    holders = {d: items for d, items in holders.items() if items}
-    broken_notes = [
-        f"{d}: its SPF record has a syntax error; fix it and remove the legacy term by hand" for d in broken
-    ]
-    if not holders:
-        return None, None, broken_notes
-    root = graph.root
-    own = registrable_domain(root)
-    controlled = [d for d in holders if d == root or registrable_domain(d) == own]
-    notes = broken_notes + [
-        f"legacy reference in {d}, which is not under {own}: its owner has to change it"
-        for d in holders
-        if d not in controlled
-    ]
-    if not controlled:
-        return None, None, notes
-    holder = root if root in holders else controlled[0]
-    notes.extend(f"legacy reference also in {d}: rewrite that record too" for d in controlled if d != holder)
-    parsed = holders[holder][0][0]
-    if len(graph.nodes[holder].records) > 1:
-        notes.append(
-            f"{holder} publishes several SPF records: the suggestion rewrites the first with legacy terms"
-        )
-    text, rewrite_notes = rewrite_for_successor(parsed, campaign.legacy, campaign.successor)
-    notes.extend(rewrite_notes)
-    notes.extend(await _verify_lookups(resolver, graph, holder, text, campaign, ctx))
-    return text, holder, notes
 
 
 # -- warnings -------------------------------------------------------------------------------------
@@ -332,7 +209,8 @@ async def analyze_spf(resolver: Resolver, domain: str, campaign: Campaign) -> Sp
     domain = canonical_name(domain)
     ctx = placeholder_context(domain, _sample_ip(campaign))
     graph = await fetch_tree(resolver, domain, ctx)
-    void_terms, failed_probes, known = await _probe_void_terms(resolver, graph, ctx)
+    probe = await probe_terms(resolver, graph, ctx)
+    known = answers_of(graph, probe)
     root_node = graph.nodes.get(domain)
     if root_node is not None and root_node.lookup.failed:
         # check_host() starts with this very TXT question: it could only say temperror,
@@ -342,15 +220,26 @@ async def analyze_spf(resolver: Resolver, domain: str, campaign: Campaign) -> Sp
         # check_host() runs after the tree walk, on the answers the walk already has
         # (every TXT of the tree, the A/MX of its a/mx terms): RFC 7208 evaluation,
         # without asking or waiting again.
-        for name, node in graph.nodes.items():
-            known[(name, "TXT")] = node.lookup.answer
-        in_hand = _AnswersInHand(resolver, known)
+        in_hand = AnswersInHand(resolver, known)
         authorizes_successor = await _authorizes(in_hand, domain, campaign.successor, every=True)
         authorizes_legacy = await _authorizes(in_hand, domain, campaign.legacy, every=False)
     legacy = campaign.legacy
-    outcome = worst_case(graph, void_terms, legacy.matches_spf_domain)
+    is_legacy = legacy_name(graph, legacy)
+    outcome = worst_case(graph, probe.void, is_legacy, probe.mx_overflow)
     holders = collect_references(graph, legacy)
-    suggested, suggested_for, suggest_notes = await _suggest(resolver, graph, holders, campaign, ctx)
+    advised = await advise(
+        resolver,
+        graph,
+        probe,
+        known,
+        holders,
+        campaign,
+        ctx,
+        is_legacy,
+        lambda node: _inside_legacy(graph, node, legacy) or is_legacy(node.domain),
+    )
+    advice = advised.advice
+    suggested = advice.records[0] if advice.records else (None, None)
 
     root = graph.nodes.get(domain)
     analysis = SpfAnalysis(
@@ -361,16 +250,17 @@ async def analyze_spf(resolver: Resolver, domain: str, campaign: Campaign) -> Sp
         breaks_on_legacy_removal=bool(outcome.reached_legacy),
         authorizes_successor=authorizes_successor,
         authorizes_legacy=authorizes_legacy,
-        suggested_record=suggested,
-        suggested_for=suggested_for,
+        suggested_record=suggested[1],
+        suggested_for=suggested[0],
         references=[ref for found in holders.values() for _, refs in found for ref in refs],
         warnings=_tree_warnings(graph),
         failures=[
             LookupFailure(a.name, a.rdtype, a.failure_reason)
-            for a in [*graph.failed_answers, *failed_probes]
+            for a in _unique_answers([*graph.failed_answers, *probe.failed, *advised.failures])
         ],
         complete=not graph.failed_answers and not graph.truncated,
         root_answer=root.lookup.answer if root is not None else None,
+        advice=advice,
     )
     if analysis.record is not None and outcome.result in ("permerror", "temperror"):
         analysis.error = f"{outcome.result}: {outcome.detail}"
@@ -382,5 +272,13 @@ async def analyze_spf(resolver: Resolver, domain: str, campaign: Campaign) -> Sp
         )
     if outcome.void_lookups > MAX_VOID_LOOKUPS:
         analysis.warnings.append(f"{outcome.void_lookups} void lookups: over the limit of {MAX_VOID_LOOKUPS}")
-    analysis.warnings.extend(suggest_notes)
+    analysis.warnings.extend(w for w in advised.warnings if w not in analysis.warnings)
     return analysis
+
+
+def _unique_answers(answers: list[Answer]) -> list[Answer]:
+    """Each failed question once (the check may meet a failure the walk already had)."""
+    first: dict[tuple[str, str], Answer] = {}
+    for answer in answers:
+        first.setdefault((answer.name, answer.rdtype), answer)
+    return list(first.values())
