@@ -37,9 +37,7 @@ PACKAGES = ("tracker", "customers")
 FIRST_PARTY = {*PACKAGES, "manage", "scripts", "tests"}
 
 # Imports of dev-only packages that product code makes on purpose, each with why it is fine.
-DEV_ONLY_IMPORTS = {
-    ("tracker/probe/zoneserver.py", "pytest"): "needs_ipv6_loopback() marks tests; only tests call it",
-}
+DEV_ONLY_IMPORTS: dict[tuple[str, str], str] = {}
 
 
 def product_files() -> list[Path]:

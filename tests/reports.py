@@ -31,6 +31,7 @@ def legacy_report(name: str, **overrides) -> dict:
             "authorizes_legacy": True,
             "suggested_record": "v=spf1 include:spf.securemx.example -all",
             "suggested_for": f"_spf.{name}",
+            "advice": {"status": "verified", "reasons": [], "message": "", "lookups": 3},
             "error": None,
             "warnings": [],
             "records": {
@@ -62,6 +63,7 @@ def clean_report(name: str) -> dict:
         breaks_on_legacy_removal=False,
         authorizes_successor=True,
         suggested_record=None,
+        advice={"status": "not_needed", "reasons": [], "message": "", "lookups": 1},
         records={name: ["v=spf1 include:spf.securemx.example -all"]},
     )
     report["dmarc"] = dict(report["dmarc"], record="v=DMARC1; p=reject", policy="reject", deprecated_tags=[])

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest_dns import TEST_ATTEMPTS, TEST_TIMEOUT
+from tests.conftest_dns import TEST_ATTEMPTS, TEST_TIMEOUT, needs_ipv6_loopback
 from tracker.probe.resolver import (
     RESENDS_PER_ATTEMPT,
     Answer,
@@ -18,7 +18,7 @@ from tracker.probe.resolver import (
     normalize_query_name,
     parse_nameserver,
 )
-from tracker.probe.zoneserver import ZoneServer, needs_ipv6_loopback
+from tracker.probe.zoneserver import ZoneServer
 
 
 def run(coro):

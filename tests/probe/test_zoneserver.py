@@ -11,7 +11,8 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from tracker.probe.zoneserver import ZoneServer, needs_ipv6_loopback
+from tests.conftest_dns import needs_ipv6_loopback
+from tracker.probe.zoneserver import ZoneServer
 
 
 def ask(server: ZoneServer, name: str, rdtype: str, tcp: bool = False, timeout: float = 1.0):

@@ -126,9 +126,13 @@ def test_spf_over_ten_lookups_now_or_after_the_suggested_change(campaign, domain
     assert task.kind == TaskKind.SPF_TOO_MANY_LOOKUPS and task.evidence["exceeds"] is True
 
     would = make_report()
-    would["spf"]["warnings"] = [
-        "the suggested record makes the tree need 11 DNS-querying terms (over 10): flatten some includes"
-    ]
+    would["spf"]["suggested_record"] = None
+    would["spf"]["advice"] = {
+        "status": "withheld",
+        "reasons": ["too_many_lookups"],
+        "message": "The record would need 11 DNS lookups: remove one include first.",
+        "lookups": 11,
+    }
     check(campaign, domain, would, days=1)
     task = FollowUpTask.objects.get(kind=TaskKind.SPF_TOO_MANY_LOOKUPS)
     assert task.evidence["exceeds"] is False and task.evidence["suggestion_would_exceed"] is True

@@ -37,6 +37,7 @@ def make_report(domain="acme.example", verdict="legacy", **changes) -> dict:
             "authorizes_legacy": True,
             "suggested_record": "v=spf1 include:spf.successor.example -all",
             "suggested_for": domain,
+            "advice": {"status": "verified", "reasons": [], "message": "", "lookups": 3},
             "error": None,
             "warnings": [],
         },
@@ -56,6 +57,7 @@ def clean_report(domain="acme.example") -> dict:
         "record": "v=spf1 include:spf.successor.example -all",
         "records": {domain: ["v=spf1 include:spf.successor.example -all"]},
         "suggested_record": None,
+        "advice": {"status": "not_needed", "reasons": [], "message": "", "lookups": 1},
     }
     report["on_successor"] = True
     return report

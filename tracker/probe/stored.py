@@ -63,6 +63,41 @@ class StoredError:
 
 
 @dataclass(frozen=True, slots=True)
+class SpfAdvice:
+    """What the engine advises for the SPF record (tracker.probe.spf.advice): status and reason codes.
+
+    Rules and pages read these codes, never the wording of a warning. A report from
+    before the engine gave advice reads as `unknown`.
+    """
+
+    status: str
+    reasons: tuple[str, ...]
+    message: str
+    lookups: int | None
+    records: tuple[dict, ...]
+
+    @classmethod
+    def from_json(cls, data: dict) -> SpfAdvice:
+        return cls(
+            status=data.get("status") or "unknown",
+            reasons=tuple(data.get("reasons") or ()),
+            message=data.get("message") or "",
+            lookups=data.get("lookups"),
+            records=tuple(data.get("records") or ()),
+        )
+
+    @property
+    def verified(self) -> bool:
+        """A rewritten record was evaluated and passed every check: it may be given to the customer."""
+        return self.status == "verified"
+
+    @property
+    def withheld_for_lookups(self) -> bool:
+        """A change is needed, but the rewrite would go over the lookup limit."""
+        return self.status in ("withheld", "fix_first") and "too_many_lookups" in self.reasons
+
+
+@dataclass(frozen=True, slots=True)
 class SpfPart:
     record: str | None
     records: dict[str, list[str]]
@@ -75,7 +110,7 @@ class SpfPart:
     suggested_for: str | None
     warnings: tuple[str, ...]
     error: str | None
-    advice: dict[str, Any]
+    advice: SpfAdvice
 
     @property
     def over_lookup_limit(self) -> bool | None:
@@ -183,7 +218,7 @@ class StoredReport:
             suggested_for=spf.get("suggested_for"),
             warnings=tuple(spf.get("warnings") or ()),
             error=spf.get("error"),
-            advice=dict(spf.get("advice") or {}),
+            advice=SpfAdvice.from_json(spf.get("advice") or {}),
         )
 
     @cached_property

@@ -146,13 +146,6 @@ def has_ipv6_loopback() -> bool:
         return False
 
 
-def needs_ipv6_loopback(test):
-    """Skip a test on machines without ::1 (some containers)."""
-    import pytest
-
-    return pytest.mark.skipif(not has_ipv6_loopback(), reason="no IPv6 loopback")(test)
-
-
 class ZoneServer:
     """An authoritative server on 127.0.0.1 (or ::1), UDP and TCP on one OS-picked port."""
 

@@ -34,7 +34,6 @@ INCONCLUSIVE_IN_A_ROW = 3
 # Days an operations task (DNS trouble) is given; a rep task without a campaign date left gets a week.
 OPS_TASK_DAYS = 1
 REP_TASK_DAYS_AFTER_DEADLINES = 7
-SUGGESTION_OVER_LIMIT = "the suggested record makes the tree need"
 
 
 def due_date_for(campaign, today: dt.date, kind: TaskKind) -> dt.date:
@@ -69,10 +68,6 @@ def _spf_terms(report: StoredReport) -> list[dict]:
     ]
 
 
-def _suggestion_over_limit(report: StoredReport) -> list[str]:
-    return [warning for warning in report.spf.warnings if SUGGESTION_OVER_LIMIT in warning]
-
-
 def rule_legacy_spf(report: StoredReport, customer) -> Finding:
     spf = report.spf
     terms = _spf_terms(report)
@@ -83,7 +78,8 @@ def rule_legacy_spf(report: StoredReport, customer) -> Finding:
             "record": spf.record,
             "suggested_record": spf.suggested_record,
             "suggested_for": spf.suggested_for,
-            "removal_leaves_valid_record": bool(spf.suggested_record) and not _suggestion_over_limit(report),
+            "removal_leaves_valid_record": bool(spf.suggested_record) and spf.advice.verified,
+            "advice": {"status": spf.advice.status, "reasons": list(spf.advice.reasons), "message": spf.advice.message},
             "breaks_on_legacy_removal": spf.breaks_on_legacy_removal,
         },
     )
@@ -116,15 +112,16 @@ def rule_status_conflict(report: StoredReport, customer) -> Finding:
 def rule_spf_lookups(report: StoredReport, customer) -> Finding:
     lookups = report.spf.dns_lookups
     over_now = lookups is not None and lookups > SPF_MAX_DNS_LOOKUPS
-    would_exceed = _suggestion_over_limit(report)
+    advice = report.spf.advice
+    would_exceed = advice.withheld_for_lookups and not over_now
     return Finding(
-        present=over_now or bool(would_exceed),
+        present=over_now or would_exceed,
         evidence={
             "record": report.spf.record,
             "dns_lookups": lookups,
             "exceeds": over_now,
-            "suggestion_would_exceed": bool(would_exceed),
-            "notes": would_exceed,
+            "suggestion_would_exceed": would_exceed,
+            "notes": [advice.message] if would_exceed else [],
         },
     )
 
