@@ -78,7 +78,7 @@ class DomainFactory(factory.django.DjangoModelFactory):
 
 
 def post_office_contract(**overrides) -> dict:
-    """The campaign JSON from DESIGN.md."""
+    """The campaign JSON of docs/campaign-file.md."""
     data = {
         "slug": "post-office",
         "name": "Post Office to Secure MX",

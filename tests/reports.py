@@ -13,7 +13,7 @@ LEGACY_INCLUDE = "spf.po.2iij.net"
 
 
 def legacy_report(name: str, **overrides) -> dict:
-    """A report (DESIGN.md) of a domain whose SPF includes the legacy record via a nested include."""
+    """A report (docs/domain-report.md) of a domain whose SPF includes the legacy record via a nested include."""
     report = {
         "domain": name,
         "verdict": "legacy",

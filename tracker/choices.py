@@ -4,7 +4,7 @@ from django.db import models
 
 
 class Verdict(models.TextChoices):
-    """A domain's verdict, as the probe engine's report states it (DESIGN.md)."""
+    """A domain's verdict, as the probe engine's report states it (docs/domain-report.md)."""
 
     CLEAN = "clean", "Clean"
     LEGACY = "legacy", "Legacy"

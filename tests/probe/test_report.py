@@ -1,4 +1,4 @@
-"""The report contract (DESIGN.md): exact JSON shape, verdict rules and on_successor, by hand-built evidence."""
+"""The report contract (docs/domain-report.md): exact JSON shape, verdict rules and on_successor, by hand-built evidence."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ from tracker.probe.campaign import Campaign as ProbeCampaign
 pytestmark = pytest.mark.django_db
 
 
-# The example from DESIGN.md, verbatim.
+# The example of docs/campaign-file.md, verbatim.
 DESIGN_TEXT = """\
 {
   "slug": "post-office",

@@ -156,7 +156,7 @@ class Migration(migrations.Migration):
                     "fingerprint",
                     models.CharField(help_text="SHA-256 of the report without timestamps.", max_length=64),
                 ),
-                ("report", models.JSONField(help_text="The domain report (DESIGN.md) as first seen.")),
+                ("report", models.JSONField(help_text="The domain report (docs/domain-report.md) as first seen.")),
                 ("first_seen_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("last_seen_at", models.DateTimeField(default=django.utils.timezone.now)),
                 ("times_seen", models.PositiveIntegerField(default=1)),

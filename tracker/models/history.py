@@ -30,7 +30,7 @@ class Check(models.Model):
     )
     verdict = models.CharField(max_length=15, choices=Verdict.choices)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of the report without timestamps.")
-    report = models.JSONField(help_text="The domain report (DESIGN.md) as first seen.")
+    report = models.JSONField(help_text="The domain report (docs/domain-report.md) as first seen.")
     first_seen_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
     times_seen = models.PositiveIntegerField(default=1)

@@ -18,6 +18,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from customers.models import Domain
 from tracker.choices import ChunkStatus, SweepKind, SweepStatus
 
 # A chunk that has been "running" longer than this was lost with its worker.
@@ -97,8 +98,6 @@ class Sweep(models.Model):
         return [pk for chunk in self.unfinished_chunks() for pk in chunk.domain_ids]
 
     def domains_never_checked(self):
-        from customers.models import Domain
-
         return Domain.objects.filter(pk__in=self.domain_ids_never_checked())
 
     def refresh_counters(self) -> None:

@@ -1,4 +1,4 @@
-"""The campaign definition (DESIGN.md, stable contract): parsing and validation.
+"""The campaign definition (docs/campaign-file.md, a stable contract): parsing and validation.
 
 Shared by the probe engine and the Django `campaign load` command, so that a
 file is judged the same way everywhere. Errors name the offending field.

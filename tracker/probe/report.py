@@ -1,4 +1,4 @@
-"""The domain report (DESIGN.md, stable contract): verdict rules and the JSON form.
+"""The domain report (docs/domain-report.md, a stable contract): verdict rules and the JSON form.
 
 The analyses (MX, SPF tree, DMARC, DKIM) say what they saw; this module alone
 decides what that means (`verdict`, `on_successor`) so the rules live in one
@@ -266,7 +266,7 @@ def everything_answered(evidence: Evidence, errors: list[ReportError]) -> bool:
 
 
 def verdict(evidence: Evidence, errors: list[ReportError]) -> str:
-    """DESIGN.md: a reference is a fact; never `clean` when a lookup failed."""
+    """A reference is a fact; never `clean` when a lookup failed."""
     if references(evidence):
         return LEGACY
     if domain_missing(evidence):

@@ -7,7 +7,7 @@ answers are read straight from the bytes (dnswire.py) and matched back by
 (id, source address, question), so a stray or spoofed datagram is ignored
 instead of being believed. TCP is used only on truncation.
 
-Every failure is kept apart (DESIGN.md: a timeout is never NXDOMAIN), and
+Every failure is kept apart (a timeout is never NXDOMAIN), and
 everything read from DNS is bounded, because it is attacker-controlled text.
 """
 

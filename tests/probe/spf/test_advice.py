@@ -164,7 +164,7 @@ def test_a_wider_block_beside_the_successor_needs_no_change(serve, resolver):
     analysis = analyze(resolver)
     assert (analysis.advice.status, analysis.advice.reasons) == ("not_needed", ["wider_block_kept"])
     assert analysis.suggested_record is None
-    assert [r.kind for r in analysis.references] == ["spf-ip"]  # still a reference (DESIGN.md)
+    assert [r.kind for r in analysis.references] == ["spf-ip"]  # still a reference (docs/domain-report.md)
 
 
 # -- legacy includes: the successor with the default qualifier, once --------------------------------

@@ -24,7 +24,7 @@ def _render(value, indent: int) -> str:
 
 
 def dumps(data: dict) -> str:
-    """The canonical text form, as DESIGN.md prints it: objects indented by two, lists on one line."""
+    """The canonical text form, as docs/campaign-file.md shows it: objects indented by two, lists on one line."""
     return _render(data, 0) + "\n"
 
 

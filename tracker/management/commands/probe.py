@@ -1,8 +1,8 @@
 """`manage.py probe`: sweep domains' DNS for legacy references and print one report per domain.
 
-With `--campaign-file` and without `--save` it needs no database (the ORM is
-imported only for `--campaign` and `--save`), so it runs on any laptop against
-any nameserver. `--json` prints the DESIGN.md report contract, one object per
+With `--campaign-file` and without `--save` it needs no database (only
+`--campaign` and `--save` query it), so it runs on any laptop against any
+nameserver. `--json` prints the domain report (docs/domain-report.md), one object per
 line, as each domain finishes; the default is a table in input order.
 `--save` stores each report like a sweep does (`tracker.services.sweeps.check_store`:
 history span, domain state, follow-up rules), for domains known to the database.
@@ -18,12 +18,17 @@ from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from customers.models import Domain
+from tracker.management.dns_options import add_dns_arguments
+from tracker.models import Campaign as StoredCampaign
 from tracker.probe.campaign import Campaign, CampaignError
 from tracker.probe.domains import DomainNameError, normalize_domain
 from tracker.probe.engine import probe_domains, probe_many
 from tracker.probe.report import DomainReport
 from tracker.probe.resolver import Resolver
+from tracker.services.sweeps import check_store
 
 PROGRESS_BAR_MIN_DOMAINS = 20
 _UNPRINTABLE = {codepoint: "?" for codepoint in [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x202E, 0x2066]}
@@ -60,7 +65,7 @@ TABLE_HEADER = f"{'DOMAIN':<40}  {'VERDICT':<12}  {'ON SUCC.':<8}  {'ERRORS':>6}
 
 
 class Command(BaseCommand):
-    help = "Probe domains' MX, SPF and DMARC for references to the legacy service (DESIGN.md report)."
+    help = "Probe domains' MX, SPF and DMARC for references to the legacy service (docs/domain-report.md)."
     requires_system_checks = []  # runs without a database: nothing to check there
 
     def add_arguments(self, parser):
@@ -69,14 +74,7 @@ class Command(BaseCommand):
         source.add_argument(
             "--campaign-file", metavar="FILE", help="a campaign JSON file (no database needed)"
         )
-        parser.add_argument(
-            "--nameserver",
-            action="append",
-            default=None,
-            metavar="HOST[:PORT]",
-            help="nameserver to ask (repeatable); default: settings.DNS_NAMESERVERS, else the system's",
-        )
-        parser.add_argument("--timeout", type=float, default=None, help="seconds per DNS query attempt")
+        add_dns_arguments(parser)
         parser.add_argument("--concurrency", type=int, default=None, help="domains probed at once")
         parser.add_argument("--processes", type=int, default=1, help="worker processes (uses more cores)")
         parser.add_argument("--domains-file", metavar="FILE", help="one domain per line ('-' for stdin)")
@@ -138,8 +136,6 @@ class Command(BaseCommand):
                 raise CommandError(f"{path}: not valid JSON ({exc})") from None
             except CampaignError as exc:
                 raise CommandError(f"{path}: {exc.field}: {exc.message}") from None
-        from tracker.models import Campaign as StoredCampaign  # only here: the file path needs no DB
-
         stored = StoredCampaign.objects.filter(slug=options["campaign"]).first()
         if stored is None:
             raise CommandError(f"no campaign with slug {options['campaign']!r}")
@@ -220,9 +216,6 @@ class _Storage:
 
     @classmethod
     def open(cls, slug: str, names: list[str]) -> _Storage:
-        from customers.models import Domain
-        from tracker.models import Campaign as StoredCampaign
-
         stored = StoredCampaign.objects.filter(slug=slug).first()
         if stored is None:
             raise CommandError(
@@ -232,10 +225,6 @@ class _Storage:
         return cls(stored, known, [name for name in names if name not in known])
 
     def save(self, reports: list[DomainReport]) -> int:
-        from django.db import transaction
-
-        from tracker.services.sweeps import check_store
-
         saved = 0
         for report in reports:
             domain = self.domains.get(report.domain)

@@ -1,6 +1,6 @@
 """`manage.py seed_demo`: a realistic, deterministic demo (idempotent).
 
-The Post Office campaign exactly as in DESIGN.md plus its milestones, 5 sales
+The Post Office campaign of the contract's example (docs/campaign-file.md) plus its milestones, 5 sales
 reps, one ops user, one admin, ~300 customers with ~400 domains in every
 status, each reached through the real workflow (so the audit log is real).
 Domains are under the reserved `.example` TLD (RFC 2606), so a sweep of the
@@ -28,7 +28,7 @@ SEED = 20220930
 POST_OFFICE = {
     "slug": "post-office",
     "name": "Post Office to Secure MX",
-    # DESIGN.md's example campaign, with the address and successor details it
+    # The contract's example campaign, with the address and successor details it
     # leaves empty filled in with documentation-only values (RFC 5737, RFC 2606),
     # so the demo can show on-successor checks and address references.
     "legacy": {

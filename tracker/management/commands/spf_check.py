@@ -13,6 +13,7 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from tracker.management.dns_options import add_dns_arguments
 from tracker.probe.resolver import Resolver
 from tracker.probe.spf.check_host import check_host
 
@@ -25,14 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--ip", required=True, help="the connecting client's IP address")
         parser.add_argument("--sender", required=True, help="MAIL FROM address (or a bare domain)")
         parser.add_argument("--helo", default=None, help="HELO/EHLO name (used when the sender is empty)")
-        parser.add_argument(
-            "--nameserver",
-            action="append",
-            default=None,
-            metavar="HOST[:PORT]",
-            help="nameserver to ask (repeatable); default: settings.DNS_NAMESERVERS, else the system's",
-        )
-        parser.add_argument("--timeout", type=float, default=None, help="seconds per DNS query attempt")
+        add_dns_arguments(parser)
 
     def handle(self, *args, ip, sender, helo, nameserver, timeout, **options):
         try:

@@ -2,7 +2,7 @@
 
 Everything a domain publishes is fetched, also targets of terms after `all`
 and of every record when a domain publishes several, because a legacy term
-there is still a reference to clean up (DESIGN.md, "Precise meanings").
+there is still a reference to clean up (docs/domain-report.md, "references").
 Each name is fetched once (the resolver cache shares it across domains).
 """
 

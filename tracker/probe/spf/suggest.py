@@ -1,4 +1,4 @@
-"""Rewriting one record for the successor (DESIGN.md, `suggested_record`): a text edit, checked elsewhere.
+"""Rewriting one record for the successor (docs/domain-report.md, `suggested_record`): a text edit, checked elsewhere.
 
 The rules: a legacy include:/redirect= (also one whose target is a CNAME to the
 legacy record) becomes the successor's include with the default `+` qualifier,

@@ -1,4 +1,4 @@
-"""SPF include-tree analysis for one customer domain (docs/probe-interfaces.md, DESIGN.md).
+"""SPF include-tree analysis for one customer domain (docs/probe-interfaces.md, docs/domain-report.md).
 
 Fetch the whole tree once (graph.py), then answer from it: which legacy terms
 are published (references), whether evaluation reaches them (breaks), what a

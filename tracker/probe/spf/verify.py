@@ -1,4 +1,4 @@
-"""Checking rewritten records before they are offered (DESIGN.md: "advice we guarantee, not a text edit").
+"""Checking rewritten records before they are offered (advice we guarantee, not a text edit: docs/domain-report.md).
 
 The check runs on the answers the tree walk already has, with the rewritten
 records in place, the successor's records (asked of the real resolver, so
