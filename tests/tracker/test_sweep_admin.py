@@ -1,10 +1,7 @@
 """Sweeps, checks and tasks in the Django admin (superusers only): lists render, sweeps resume."""
 
-import importlib
-
 import pytest
-from django.conf import settings
-from django.urls import NoReverseMatch, clear_url_caches, reverse
+from django.urls import reverse
 
 from tests.factories import CampaignFactory
 from tracker.choices import ChunkStatus
@@ -12,16 +9,6 @@ from tracker.models import Sweep
 from tracker.services.sweeps import sweep_start
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def admin_urls():
-    """Rebuild the URLconf if it was loaded before this module registered the models."""
-    try:
-        reverse("admin:tracker_sweep_changelist")
-    except NoReverseMatch:
-        importlib.reload(importlib.import_module(settings.ROOT_URLCONF))
-        clear_url_caches()
 
 
 @pytest.fixture
