@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from tracker.probe import domains
@@ -176,7 +176,6 @@ class Campaign:
     successor: Service
     end_date: dt.date | None = None
     cleanup_date: dt.date | None = None
-    extra: dict = field(default_factory=dict, compare=False)
 
     @classmethod
     def from_dict(cls, data: Any) -> Campaign:
