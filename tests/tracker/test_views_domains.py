@@ -61,6 +61,7 @@ def test_the_table_lists_the_campaigns_domains(ops_client, acme_domain, bobcat_d
         ({"breaks": "false"}, "bobcat.example"),
         ({"q": "bobcat"}, "bobcat.example"),
         ({"q": "ACC-1001"}, "acme.example"),
+        ({"q": "widgets"}, "acme.example"),  # the customer's name
         ({"customer_status": "contacted"}, "bobcat.example"),
         ({"dmarc_policy": "reject"}, "bobcat.example"),
         ({"deprecated_tags": "true"}, "acme.example"),

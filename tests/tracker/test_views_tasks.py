@@ -87,13 +87,14 @@ def test_ops_see_all_tasks_and_filter_by_rep(ops_client, campaign, customer, oth
     make_task(campaign, customer)
     theirs = make_task(campaign, other_customer)
     assert len(listed(ops_client.get("/tasks/"))) == 2
-    assert [
-        t.pk
-        for t in [
-            row.record
-            for row in ops_client.get("/tasks/", {"assignee": other_rep.pk}).context["table"].paginated_rows
-        ]
-    ] == [theirs.pk]
+    assert [t.pk for t in listed(ops_client.get("/tasks/", {"assignee": other_rep.pk}))] == [theirs.pk]
+
+
+@pytest.mark.parametrize("query", ["bobcat.exam", "Logistics", "acc-2002"])
+def test_ops_search_tasks_by_domain_customer_or_account(ops_client, campaign, customer, other_customer, query):
+    make_task(campaign, customer)
+    theirs = make_task(campaign, other_customer)
+    assert [t.pk for t in listed(ops_client.get("/tasks/", {"q": query}))] == [theirs.pk]
 
 
 def test_the_overdue_filter(ops_client, campaign, customer):
