@@ -59,6 +59,9 @@ class Answer:
     outcome: Outcome
     records: tuple = ()
     detail: str = ""
+    # The CNAME targets followed from `name` to the records, in order (empty: no alias). Where a
+    # name really lives (mta-sts.customer -> a legacy web host) is a legacy reference of its own.
+    aliases: tuple[str, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -86,6 +89,8 @@ SUPPORTED_TYPES: dict[str, int] = {
     "NS": dnswire.TYPE_NS,
     "PTR": dnswire.TYPE_PTR,
     "SPF": dnswire.TYPE_SPF,
+    "SRV": dnswire.TYPE_SRV,
+    "TLSA": dnswire.TYPE_TLSA,
     "TXT": dnswire.TYPE_TXT,
 }
 
@@ -664,20 +669,30 @@ class Resolver:
 
     def _classify(self, text: str, qname: bytes, rdtype: str, qtype: int, response: Response) -> Answer:
         if response.rcode == dnswire.RCODE_NXDOMAIN:
-            return Answer(text, rdtype, Outcome.NXDOMAIN)
+            # RFC 6604: the last name of a CNAME chain is the one missing; the chain still says
+            # where the name pointed (a dangling alias into a retired service is worth knowing).
+            aliases: tuple[str, ...] = ()
+            if response.answer:
+                try:
+                    aliases = _follow_chain(response, qname, qtype)[1]
+                except WireError:
+                    pass
+            return Answer(text, rdtype, Outcome.NXDOMAIN, aliases=aliases)
         try:
-            found = _follow_chain(response, qname, qtype)
+            found, aliases = _follow_chain(response, qname, qtype)
             if found is None:
                 if _is_referral(response):
                     return Answer(
                         text, rdtype, Outcome.ERROR, detail="referral: the nameserver does not recurse"
                     )
-                return Answer(text, rdtype, Outcome.NODATA)
-            return self._records(text, rdtype, qtype, response, found)
+                return Answer(text, rdtype, Outcome.NODATA, aliases=aliases)
+            return self._records(text, rdtype, qtype, response, found, aliases)
         except WireError as exc:
             return Answer(text, rdtype, Outcome.ERROR, detail=f"malformed response: {exc}")
 
-    def _records(self, text: str, rdtype: str, qtype: int, response: Response, rrs: list[RR]) -> Answer:
+    def _records(
+        self, text: str, rdtype: str, qtype: int, response: Response, rrs: list[RR], aliases: tuple[str, ...]
+    ) -> Answer:
         notes = []
         if len(rrs) > self.max_records:
             notes.append(f"kept the first {self.max_records} of {len(rrs)} records")
@@ -687,7 +702,7 @@ class Resolver:
             values, note = _txt_records(values, self.max_txt_bytes)
             if note:
                 notes.append(note)
-        return Answer(text, rdtype, Outcome.NOERROR, tuple(values), detail="; ".join(notes))
+        return Answer(text, rdtype, Outcome.NOERROR, tuple(values), detail="; ".join(notes), aliases=aliases)
 
     # -- loop-bound state ------------------------------------------------------------------------
 
@@ -785,19 +800,22 @@ def _failure(text: str, rdtype: str, failures: list[_Attempt]) -> Answer:
     raise AssertionError("no failure to report")
 
 
-def _follow_chain(response: Response, qname: bytes, qtype: int) -> list[RR] | None:
-    """The answer RRs of qtype at qname or at the end of its CNAME chain; None when there are none."""
+def _follow_chain(response: Response, qname: bytes, qtype: int) -> tuple[list[RR] | None, tuple[str, ...]]:
+    """The answer RRs of qtype at qname or at the end of its CNAME chain (None when there are none),
+    and the CNAME targets followed on the way."""
     name = qname
+    aliases: list[str] = []
     for _ in range(MAX_CNAME_HOPS):
         records = [rr for rr in response.answer if rr.owner == name and rr.rdtype == qtype]
         if records:
-            return [rr for rr in records if rr.rdclass == dnswire.CLASS_IN] or None
+            return [rr for rr in records if rr.rdclass == dnswire.CLASS_IN] or None, tuple(aliases)
         cname = next(
             (rr for rr in response.answer if rr.owner == name and rr.rdtype == dnswire.TYPE_CNAME), None
         )
         if cname is None:
-            return None
+            return None, tuple(aliases)
         name = response.target(cname)
+        aliases.append(dnswire.name_to_text(name))
     raise WireError(f"CNAME chain longer than {MAX_CNAME_HOPS}")
 
 

@@ -69,6 +69,7 @@ class SpfAnalysis:
     failures: list[LookupFailure] = field(default_factory=list)
     complete: bool = True
     root_answer: Answer | None = None  # the customer's own TXT answer (the report's apex TXT)
+    reached_legacy: list[tuple[str, ...]] = field(default_factory=list)  # evaluation paths to legacy targets
 
 
 # -- references ---------------------------------------------------------------------------------
@@ -359,6 +360,7 @@ async def analyze_spf(resolver: Resolver, domain: str, campaign: Campaign) -> Sp
         dns_lookups=outcome.dns_lookups,
         void_lookups=outcome.void_lookups,
         breaks_on_legacy_removal=bool(outcome.reached_legacy),
+        reached_legacy=list(outcome.reached_legacy),
         authorizes_successor=authorizes_successor,
         authorizes_legacy=authorizes_legacy,
         suggested_record=suggested,
@@ -366,8 +368,7 @@ async def analyze_spf(resolver: Resolver, domain: str, campaign: Campaign) -> Sp
         references=[ref for found in holders.values() for _, refs in found for ref in refs],
         warnings=_tree_warnings(graph),
         failures=[
-            LookupFailure(a.name, a.rdtype, a.failure_reason)
-            for a in [*graph.failed_answers, *failed_probes]
+            LookupFailure(a.name, a.rdtype, a.failure_reason) for a in [*graph.failed_answers, *failed_probes]
         ],
         complete=not graph.failed_answers and not graph.truncated,
         root_answer=root.lookup.answer if root is not None else None,
