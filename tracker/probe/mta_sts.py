@@ -71,6 +71,18 @@ def skip_reason(campaign) -> str | None:
     return None
 
 
+def duration(seconds: int) -> str:
+    """max_age in words a rep can pass on: "7 days", "1 day 2 hours", "90 seconds"."""
+    days, rest = divmod(seconds, 86400)
+    hours = rest // 3600
+    if not days and not hours:
+        return f"{seconds} seconds"
+    parts = [f"{days} day{'s' * (days != 1)}"] if days else []
+    if hours:
+        parts.append(f"{hours} hour{'s' * (hours != 1)}")
+    return " ".join(parts)
+
+
 def policy_url(domain: str) -> str:
     return f"https://mta-sts.{domain}{POLICY_PATH}"
 
@@ -204,8 +216,10 @@ def _judge(context, result: CheckResult, details, record: StsRecord, policy: Pol
     legacy_patterns = [pattern for pattern in policy.mx if covers_legacy(pattern, campaign, mx)]
     successor = covers_successor(policy.mx, campaign, mx)
     details["covers_legacy"], details["covers_successor"] = bool(legacy_patterns), successor
-    cached_until = context.now + dt.timedelta(seconds=policy.max_age)
-    result.timing["mta_sts_cached_until"] = cached_until.isoformat(timespec="seconds")
+    # A sender that fetched this policy at the check time may hold it max_age longer: were it
+    # replaced right now, every sender has dropped it by then.
+    dropped_by = context.now + dt.timedelta(seconds=policy.max_age)
+    result.timing["mta_sts_policy_dropped_by"] = dropped_by.isoformat(timespec="seconds")
     if policy.mode == "none":
         return
     if mx is not None and policy.mode == "enforce":
@@ -244,7 +258,7 @@ def _add_successor(
     new_id = new_policy_id(text, record.id)
     move_after = context.now + dt.timedelta(seconds=policy.max_age)
     result.timing["mx_move_not_before"] = move_after.isoformat(timespec="seconds")
-    wait = f"max_age, {policy.max_age} s"
+    wait = f"max_age ({duration(policy.max_age)})"
     return [
         Advice(
             "mta-sts",
@@ -263,8 +277,8 @@ def _add_successor(
             (sts_record_text(record, new_id),),
             BEFORE_MX_MOVE,
             note=(
-                "2. then change the id, so senders fetch the new policy; 3. move MX only when "
-                f"the old policy's {wait}, has passed since (senders may keep it that long)"
+                "2. then change the id, so senders fetch the new policy; 3. move MX only once "
+                f"the old policy's {wait} has passed since (senders may keep it that long)"
             ),
         ),
     ]

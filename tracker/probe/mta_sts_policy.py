@@ -19,6 +19,7 @@ from tracker.probe.domains import DomainNameError, normalize_hostname
 MODES = ("enforce", "testing", "none")
 MAX_MAX_AGE = 31_557_600  # RFC 8461 3.2: at most one year, in seconds
 MAX_POLICY_BYTES = 64 * 1024  # RFC 8461 3.3 suggests senders limit the body; so do we
+MAX_MX_SHOWN = 64  # patterns kept in the report (a 64 KiB policy could list thousands)
 _ID = re.compile(r"^[A-Za-z0-9]{1,32}$")
 _MAX_AGE = re.compile(r"^[0-9]{1,10}$")
 
@@ -86,7 +87,13 @@ class Policy:
     warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict:
-        return {"version": self.version, "mode": self.mode, "mx": list(self.mx), "max_age": self.max_age}
+        """`mx` shows at most MAX_MX_SHOWN patterns (judging uses them all; the policy text has them too)."""
+        return {
+            "version": self.version,
+            "mode": self.mode,
+            "mx": list(self.mx[:MAX_MX_SHOWN]),
+            "max_age": self.max_age,
+        }
 
 
 def parse_policy(text: str) -> Policy:
