@@ -393,3 +393,25 @@ def test_a_campaign_without_the_new_fields_asks_nothing_more(dns_server, resolve
         "mta-sts", "tls-rpt", "dmarc-report", "dkim", "client-host", "srv", "tlsa",
     }  # fmt: skip
     assert all(check["looked_up"] == [] for name, check in checks.items() if check["skipped"])
+
+
+def test_the_same_dns_gives_the_same_report(dns_server, resolver):
+    from tests.conftest_dns import TEST_ATTEMPTS, TEST_TIMEOUT
+    from tracker.probe.resolver import Resolver
+
+    serve(
+        dns_server,
+        {
+            **OWN_MX,
+            TLSA_NAME: {"TLSA": [(3, 1, 1, LEGACY_PIN)]},
+            f"imap.{DOMAIN}": {"CNAME": ["imap.po.example.net"]},
+            f"_imaps._tcp.{DOMAIN}": {"SRV": [(0, 1, 993, "imap.po.example.net")]},
+        },
+    )
+    dns_server.set_fault(f"webmail.{DOMAIN}", "servfail")
+    first = probe(resolver).to_json()
+    again = probe(Resolver([dns_server.address], timeout=TEST_TIMEOUT, attempts=TEST_ATTEMPTS)).to_json()
+    cached = probe(resolver).to_json()  # every answer from the cache this time
+    for data in (first, again, cached):
+        del data["checked_at"], data["timing"]
+    assert first == again == cached

@@ -102,8 +102,10 @@ class Recorder:
         self.failures: list[ReportError] = []
 
     async def query(self, name: str, rdtype: str) -> Answer:
+        # Written down when asked, not when answered: the order then follows the code, not the
+        # network, and the same DNS gives the same report (its fingerprint decides history spans).
+        self.looked_up.append(f"{name.strip().rstrip('.').lower()} {rdtype.upper()}")
         answer = await self.resolver.query(name, rdtype)
-        self.looked_up.append(f"{answer.name} {answer.rdtype}")
         if answer.failed:
             self.failures.append(ReportError.from_answer(answer))
         return answer

@@ -136,7 +136,8 @@ def _details(checks: dict[str, CheckResult], name: str) -> dict[str, Any] | None
 
 
 def _unique_errors(errors: list[ReportError]) -> list[ReportError]:
-    return list(dict.fromkeys(errors))
+    """Each once, sorted: failures arrive in network order, the report must not depend on it."""
+    return sorted(set(errors), key=lambda error: (error.name, error.type, error.error))
 
 
 def _missing(errors: list[ReportError], part: str) -> str:
@@ -261,7 +262,7 @@ def collect_errors(evidence: Evidence) -> list[ReportError]:
         errors.extend(ReportError.from_answer(answer) for answer in evidence.dmarc.failures)
     for name, result in evidence.checks.items():
         if name not in ("mx", "spf"):  # theirs are above, from the analyses
-            errors.extend(result.failures)
+            errors.extend(_unique_errors(result.failures))
     errors.extend(evidence.engine_errors)
     unique: dict[tuple[str, str, str], ReportError] = {}
     for error in errors:
