@@ -10,11 +10,12 @@ awaits it through the context instead of asking again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tracker.probe import client_hosts, dane, dmarc_reports, legacy_dkim, mta_sts, srv, tls_rpt
+from tracker.probe.findings import FrozenDict
 from tracker.probe.https_get import HttpsOptions
 
 if TYPE_CHECKING:
@@ -60,8 +61,18 @@ CORE_CHECKS = {"mx": ("mx", "mx-address"), "spf": ("spf-include", "spf-redirect"
 CHECK_KINDS = {**CORE_CHECKS, **{check.name: check.kinds for check in EXTRA_CHECKS}}
 
 
-def planned(campaign: Campaign) -> tuple[list[Check], dict[str, str]]:
-    """The checks to run for this campaign, and why each other one is skipped."""
+_plans: dict[int, tuple[Campaign, list[Check], Mapping[str, str]]] = {}
+
+
+def planned(campaign: Campaign) -> tuple[list[Check], Mapping[str, str]]:
+    """The checks to run for this campaign, and why each other one is skipped.
+
+    Worked out once per campaign object and shared by its reports (a sweep keeps
+    them all): callers must not change what they get.
+    """
+    kept = _plans.get(id(campaign))
+    if kept is not None and kept[0] is campaign:
+        return kept[1], kept[2]
     run, skipped = [], {}
     for check in EXTRA_CHECKS:
         reason = check.skip_reason(campaign)
@@ -69,4 +80,8 @@ def planned(campaign: Campaign) -> tuple[list[Check], dict[str, str]]:
             run.append(check)
         else:
             skipped[check.name] = reason
-    return run, skipped
+    if len(_plans) > 64:  # campaigns are few; a long-lived process must not collect them
+        _plans.clear()
+    frozen = FrozenDict(skipped)
+    _plans[id(campaign)] = (campaign, run, frozen)
+    return run, frozen

@@ -25,7 +25,7 @@ from tracker.probe.checks import CheckContext, planned
 from tracker.probe.dkim import analyze_dkim
 from tracker.probe.dmarc import analyze_dmarc
 from tracker.probe.domains import DomainNameError, normalize_domain
-from tracker.probe.findings import CheckResult, Recorder
+from tracker.probe.findings import Recorder
 from tracker.probe.https_get import HttpsOptions
 from tracker.probe.limits import (
     DEFAULT_CONCURRENCY,
@@ -156,8 +156,7 @@ async def _probe_normalized(
     for part in ("mx", "spf", "dmarc", "dkim"):
         if part in troubles and part != "dkim":  # DKIM is extra information: it never decides the verdict
             evidence.engine_errors.append(ReportError(name, part, troubles[part]))
-    for part, recorder in recorders.items():
-        evidence.checks[part] = CheckResult(part).took(recorder)
+    evidence.mx_lookups, evidence.spf_lookups = recorders["mx"].detached(), recorders["spf"].detached()
     for part, task in checks.items():
         if task.cancelled():
             evidence.engine_errors.append(ReportError(name, part, budget_trouble))

@@ -94,30 +94,45 @@ class ReportError:
 class Recorder:
     """The resolver as one check sees it: every question is written down, every failure kept."""
 
-    __slots__ = ("failures", "looked_up", "resolver")
+    __slots__ = ("asked", "failures", "resolver")
 
     def __init__(self, resolver: Resolver | Recorder):
         self.resolver = resolver
-        self.looked_up: list[str] = []
+        # name, type, name, type, ...: the caller's own strings, no new one per question (a sweep
+        # keeps every report, and MX and SPF keep their recorder in it).
+        self.asked: list[str] = []
         self.failures: list[ReportError] = []
+
+    @property
+    def looked_up(self) -> list[str]:
+        """Each question as "name TYPE", in the order asked."""
+        asked = self.asked
+        return [
+            f"{asked[i].strip().rstrip('.').lower()} {asked[i + 1].upper()}" for i in range(0, len(asked), 2)
+        ]
 
     async def query(self, name: str, rdtype: str) -> Answer:
         # Written down when asked, not when answered: the order then follows the code, not the
         # network, and the same DNS gives the same report (its fingerprint decides history spans).
-        self.looked_up.append(f"{name.strip().rstrip('.').lower()} {rdtype.upper()}")
+        self.asked += (name, rdtype)
         answer = await self.resolver.query(name, rdtype)
         if answer.failed:
             self.failures.append(ReportError.from_answer(answer))
         return answer
 
+    def detached(self) -> Recorder:
+        """The record alone, to keep in a report (not the resolver and its whole cache)."""
+        self.resolver = None  # type: ignore[assignment]
+        return self
+
     def note(self, name: str, kind: str, error: str | None) -> None:
         """A lookup that is not a DNS question (the MTA-STS policy over HTTPS)."""
-        self.looked_up.append(f"{name} {kind}")
+        self.asked += (name, kind)
         if error is not None:
             self.failures.append(ReportError(name, kind, error))
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckResult:
     """One check of one domain: what it found, what it advises, what it asked and what failed."""
 
@@ -131,14 +146,34 @@ class CheckResult:
     timing: dict[str, str] = field(default_factory=dict)  # dates derived from the check time
 
     def took(self, recorder: Recorder) -> CheckResult:
+        """Add what the recorder saw (its lists themselves when there is nothing yet: a sweep keeps
+        every report, so no copies)."""
         self.looked_up.extend(recorder.looked_up)
-        self.failures.extend(recorder.failures)
+        if self.failures:
+            self.failures.extend(recorder.failures)
+        else:
+            self.failures = recorder.failures
         return self
 
     @property
     def complete(self) -> bool:
         """Every lookup answered: nothing legacy can hide in what this check did not see."""
         return not self.failures
+
+
+class FrozenDict(dict):
+    """A dict many reports share (a campaign's skipped checks, "no checks"): reading only.
+
+    Not MappingProxyType: reports travel between processes, and that one does not pickle.
+    """
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("shared by many reports: read only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+
+    def __reduce__(self):
+        return (FrozenDict, (dict(self),))
 
 
 def unique(items: list[str]) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,7 +25,9 @@ from tracker.probe.findings import (
     NOTHING,
     Advice,
     CheckResult,
+    FrozenDict,
     LegacyReference,
+    Recorder,
     ReportError,
     unique,
 )
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
 
 CLEAN, LEGACY, INCONCLUSIVE, UNREGISTERED = "clean", "legacy", "inconclusive", "unregistered"
 VERDICTS = (CLEAN, LEGACY, INCONCLUSIVE, UNREGISTERED)
+NO_CHECKS: Mapping = FrozenDict()
 REFERENCE_KINDS = (
     "mx",
     "mx-address",
@@ -77,9 +81,14 @@ class DomainReport:
     dkim: DkimAnalysis | None = None
     errors: list[ReportError] = field(default_factory=list)
     checked_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    checks: dict[str, CheckResult] = field(default_factory=dict)  # by check name, in report order
-    skipped_checks: dict[str, str] = field(default_factory=dict)  # check name -> why it did not run
-    advice: list[Advice] = field(default_factory=list)
+    # The extra checks that ran, by name; why the others did not; their advice. A sweep keeps
+    # every report: a campaign without extra checks shares these empty ones (read-only).
+    checks: Mapping[str, CheckResult] = field(default_factory=lambda: NO_CHECKS)
+    skipped_checks: Mapping[str, str] = field(default_factory=lambda: NO_CHECKS)
+    advice: tuple[Advice, ...] = ()
+    # What MX and SPF asked (their findings are the analyses above): the recorders themselves.
+    mx_lookups: Recorder | None = None
+    spf_lookups: Recorder | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON-ready dict (one line of `probe --json`)."""
@@ -93,7 +102,9 @@ class DomainReport:
             "dmarc": _dmarc_json(self.dmarc, self.errors),
             "errors": [error.to_json() for error in self.errors],
             "dkim": self.dkim.to_json() if self.dkim is not None else None,
-            "checks": _checks_json(self.checks, self.skipped_checks),
+            "checks": _checks_json(
+                {"mx": self.mx_lookups, "spf": self.spf_lookups}, self.checks, self.skipped_checks
+            ),
             "mta_sts": _details(self.checks, "mta-sts"),
             "tls_rpt": _details(self.checks, "tls-rpt"),
             "advice": [advice.to_json() for advice in self.advice],
@@ -113,11 +124,13 @@ def _reference_json(ref: ReferenceLike) -> dict[str, Any]:
     return data
 
 
-def _checks_json(checks: dict[str, CheckResult], skipped: dict[str, str]) -> dict[str, Any]:
+def _checks_json(
+    core: Mapping[str, Recorder | None], checks: Mapping[str, CheckResult], skipped: Mapping[str, str]
+) -> dict[str, Any]:
     """Per check (in CHECK_KINDS order): the kinds it finds, why it was skipped, what it asked, what failed."""
     data = {}
     for name, kinds in CHECK_KINDS.items():
-        result = checks.get(name)
+        result = checks.get(name) or core.get(name)
         if result is None and name not in skipped:
             continue
         data[name] = {
@@ -125,7 +138,7 @@ def _checks_json(checks: dict[str, CheckResult], skipped: dict[str, str]) -> dic
             "skipped": skipped.get(name),
             "looked_up": unique(result.looked_up) if result else [],
             "failed": [error.to_json() for error in _unique_errors(result.failures)] if result else [],
-            "notes": list(result.notes) if result else [],
+            "notes": list(getattr(result, "notes", ())),
         }
     return data
 
@@ -244,8 +257,10 @@ class Evidence:
     dkim: DkimAnalysis | None = None
     apex_txt: Answer | None = None  # the domain's own TXT answer (shared with SPF via the cache)
     engine_errors: list[ReportError] = field(default_factory=list)  # a part that raised or timed out
-    checks: dict[str, CheckResult] = field(default_factory=dict)  # what each check asked and found
-    skipped_checks: dict[str, str] = field(default_factory=dict)
+    checks: dict[str, CheckResult] = field(default_factory=dict)  # what each extra check asked and found
+    skipped_checks: Mapping[str, str] = field(default_factory=dict)
+    mx_lookups: Recorder | None = None  # what MX and SPF asked
+    spf_lookups: Recorder | None = None
     checked_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
@@ -260,9 +275,8 @@ def collect_errors(evidence: Evidence) -> list[ReportError]:
         errors.append(ReportError.from_answer(evidence.apex_txt))
     if evidence.dmarc is not None:
         errors.extend(ReportError.from_answer(answer) for answer in evidence.dmarc.failures)
-    for name, result in evidence.checks.items():
-        if name not in ("mx", "spf"):  # theirs are above, from the analyses
-            errors.extend(_unique_errors(result.failures))
+    for result in evidence.checks.values():
+        errors.extend(_unique_errors(result.failures))
     errors.extend(evidence.engine_errors)
     unique: dict[tuple[str, str, str], ReportError] = {}
     for error in errors:
@@ -305,9 +319,8 @@ def references(evidence: Evidence) -> list[LegacyReference]:
     if evidence.spf is not None:
         spf = evidence.spf
         found.extend(LegacyReference(r.kind, r.value, r.path, _spf_breaks(spf, r)) for r in spf.references)
-    for name, result in evidence.checks.items():
-        if name not in ("mx", "spf"):
-            found.extend(result.references)
+    for result in evidence.checks.values():
+        found.extend(result.references)
     return found
 
 
@@ -380,7 +393,9 @@ def build_report(evidence: Evidence) -> DomainReport:
         dkim=evidence.dkim,
         errors=errors,
         checked_at=evidence.checked_at,
-        checks=evidence.checks,
+        checks=evidence.checks or NO_CHECKS,
         skipped_checks=evidence.skipped_checks,
-        advice=[advice for result in evidence.checks.values() for advice in result.advice],
+        mx_lookups=evidence.mx_lookups,
+        spf_lookups=evidence.spf_lookups,
+        advice=tuple(advice for result in evidence.checks.values() for advice in result.advice),
     )

@@ -360,7 +360,7 @@ async def analyze_spf(resolver: Resolver, domain: str, campaign: Campaign) -> Sp
         dns_lookups=outcome.dns_lookups,
         void_lookups=outcome.void_lookups,
         breaks_on_legacy_removal=bool(outcome.reached_legacy),
-        reached_legacy=list(outcome.reached_legacy),
+        reached_legacy=outcome.reached_legacy,
         authorizes_successor=authorizes_successor,
         authorizes_legacy=authorizes_legacy,
         suggested_record=suggested,
