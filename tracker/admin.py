@@ -36,5 +36,4 @@ class CampaignAdmin(admin.ModelAdmin):
         ),
     )
 
-
 from tracker import admin_sweeps  # noqa: E402,F401  (registers the sweep, check and task admins)

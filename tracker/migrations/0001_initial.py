@@ -5,58 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="Campaign",
+            name='Campaign',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("slug", models.SlugField(max_length=64, unique=True)),
-                ("name", models.CharField(max_length=200)),
-                (
-                    "legacy",
-                    models.JSONField(
-                        default=tracker.models._empty_service,
-                        help_text="name, mx_hosts, spf_includes, ip_ranges, outbound_ips",
-                    ),
-                ),
-                (
-                    "successor",
-                    models.JSONField(
-                        default=tracker.models._empty_service,
-                        help_text="name, mx_hosts, spf_includes, ip_ranges, outbound_ips, dkim_selectors",
-                    ),
-                ),
-                ("end_date", models.DateField(help_text="The legacy service stops.")),
-                (
-                    "cleanup_date",
-                    models.DateField(
-                        blank=True,
-                        help_text="The legacy SPF record is deleted (sweeps continue until then).",
-                        null=True,
-                    ),
-                ),
-                (
-                    "active",
-                    models.BooleanField(
-                        default=True, help_text="Active campaigns are swept and shown on dashboards."
-                    ),
-                ),
-                ("internal_announcement_date", models.DateField(blank=True, null=True)),
-                ("customer_announcement_date", models.DateField(blank=True, null=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('slug', models.SlugField(max_length=64, unique=True)),
+                ('name', models.CharField(max_length=200)),
+                ('legacy', models.JSONField(default=tracker.models._empty_service, help_text='name, mx_hosts, spf_includes, ip_ranges, outbound_ips')),
+                ('successor', models.JSONField(default=tracker.models._empty_service, help_text='name, mx_hosts, spf_includes, ip_ranges, outbound_ips, dkim_selectors')),
+                ('end_date', models.DateField(help_text='The legacy service stops.')),
+                ('cleanup_date', models.DateField(blank=True, help_text='The legacy SPF record is deleted (sweeps continue until then).', null=True)),
+                ('active', models.BooleanField(default=True, help_text='Active campaigns are swept and shown on dashboards.')),
+                ('internal_announcement_date', models.DateField(blank=True, null=True)),
+                ('customer_announcement_date', models.DateField(blank=True, null=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
             ],
             options={
-                "ordering": ["-active", "end_date", "slug"],
+                'ordering': ['-active', 'end_date', 'slug'],
             },
         ),
     ]

@@ -24,32 +24,33 @@ def pack_pages(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("customers", "0002_create_role_groups"),
-        ("tracker", "0002_sweeps_checks_tasks"),
+        ('customers', '0002_create_role_groups'),
+        ('tracker', '0002_sweeps_checks_tasks'),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name="check",
-            options={"get_latest_by": "first_seen_at", "ordering": ["-first_seen_at", "-pk"]},
+            name='check',
+            options={'get_latest_by': 'first_seen_at', 'ordering': ['-first_seen_at', '-pk']},
         ),
         migrations.RemoveIndex(
-            model_name="check",
-            name="check_domain_recent",
+            model_name='check',
+            name='check_domain_recent',
         ),
         migrations.RemoveIndex(
-            model_name="domainstate",
-            name="domainstate_campaign_checked",
+            model_name='domainstate',
+            name='domainstate_campaign_checked',
         ),
         migrations.AddField(
-            model_name="domainstate",
-            name="rules_key",
-            field=models.CharField(blank=True, default="", max_length=120),
+            model_name='domainstate',
+            name='rules_key',
+            field=models.CharField(blank=True, default='', max_length=120),
         ),
         migrations.AddIndex(
-            model_name="check",
-            index=models.Index(fields=["domain", "campaign", "-first_seen_at"], name="check_domain_recent"),
+            model_name='check',
+            index=models.Index(fields=['domain', 'campaign', '-first_seen_at'], name='check_domain_recent'),
         ),
         migrations.RunPython(leave_room_for_hot_updates, pack_pages),
     ]

@@ -368,7 +368,8 @@ async def analyze_spf(resolver: Resolver, domain: str, campaign: Campaign) -> Sp
         references=[ref for found in holders.values() for _, refs in found for ref in refs],
         warnings=_tree_warnings(graph),
         failures=[
-            LookupFailure(a.name, a.rdtype, a.failure_reason) for a in [*graph.failed_answers, *failed_probes]
+            LookupFailure(a.name, a.rdtype, a.failure_reason)
+            for a in [*graph.failed_answers, *failed_probes]
         ],
         complete=not graph.failed_answers and not graph.truncated,
         root_answer=root.lookup.answer if root is not None else None,
