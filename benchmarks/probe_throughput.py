@@ -2,6 +2,16 @@
 
     .venv/bin/python benchmarks/probe_throughput.py                 # N=2000, 0 ms and 20 ms, table
     .venv/bin/python benchmarks/probe_throughput.py --n 100000 --engine-only --latency-ms 0
+    .venv/bin/python benchmarks/probe_throughput.py --engine-only --campaigns plain full   # the extra checks
+    .venv/bin/python benchmarks/probe_throughput.py --engine-only --engine-path /tmp/old  # an older engine
+
+`--campaigns`: `plain` is the campaign without the optional fields (every extra
+check skipped), `full` turns every extra check on (MTA-STS, TLS-RPT, DMARC
+report addresses, legacy DKIM, client names, SRV, TLSA). Some customers
+publish those references too; the MTA-STS policies are served over HTTPS by a
+policy server in a process of its own (test CA), so its TLS work is not
+charged to the engine. `--engine-path DIR` imports `tracker` from DIR (e.g. a
+`git archive` of an older commit) to time that engine on the same data.
 
 N customer domains (a mix: legacy MX and SPF include, nested include, redirect,
 legacy MX by address, migrated, no SPF) are served by knotd, one zone per
@@ -33,6 +43,7 @@ NS, DNSSEC, MTA-STS, TLS-RPT, BIMI, MX, SPF, DMARC; MX TLS tests stay off).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import resource
@@ -44,6 +55,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if "--engine-path" in sys.argv:  # before anything imports tracker: the engine under test comes from there
+    sys.path.insert(0, str(Path(sys.argv[sys.argv.index("--engine-path") + 1]).resolve()))
+
+import inspect  # noqa: E402
+import multiprocessing  # noqa: E402
 
 from benchmarks.knot import DelayProxy, KnotServer  # noqa: E402
 from tracker.probe.campaign import Campaign  # noqa: E402
@@ -78,27 +94,54 @@ EXPECTED_ON_SUCCESSOR = {
     "no-spf": False,  # no SPF at all
 }
 
-CAMPAIGN = Campaign.from_dict(
-    {
-        "slug": "post-office",
-        "name": "Post Office to Secure MX",
-        "legacy": {
-            "name": "Post Office",
-            "mx_hosts": ["*.postoffice.test"],
-            "spf_includes": [LEGACY_SPF],
-            "ip_ranges": ["192.0.2.0/24"],
-            "outbound_ips": ["192.0.2.10"],
-        },
-        "successor": {
-            "name": "Secure MX",
-            "mx_hosts": ["*.securemx.test"],
-            "spf_includes": [SUCCESSOR_SPF],
-            "ip_ranges": ["198.51.100.0/24"],
-            "outbound_ips": ["198.51.100.10"],
-        },
-        "end_date": "2026-09-30",
-    }
-)
+PLAIN = {
+    "slug": "post-office",
+    "name": "Post Office to Secure MX",
+    "legacy": {
+        "name": "Post Office",
+        "mx_hosts": ["*.postoffice.test"],
+        "spf_includes": [LEGACY_SPF],
+        "ip_ranges": ["192.0.2.0/24"],
+        "outbound_ips": ["192.0.2.10"],
+    },
+    "successor": {
+        "name": "Secure MX",
+        "mx_hosts": ["*.securemx.test"],
+        "spf_includes": [SUCCESSOR_SPF],
+        "ip_ranges": ["198.51.100.0/24"],
+        "outbound_ips": ["198.51.100.10"],
+    },
+    "end_date": "2026-09-30",
+}
+CAMPAIGN = Campaign.from_dict(PLAIN)
+LEGACY_PIN = "ab" * 32
+# Every extra check on: the legacy service's other hosts, mailboxes, selectors and MX key.
+FULL = {
+    **PLAIN,
+    "legacy": {
+        **PLAIN["legacy"],
+        "dkim_selectors": ["po1", "po2"],
+        "hosts": ["*.postoffice.test"],
+        "mail_domains": ["postoffice.test"],
+        "tlsa": [LEGACY_PIN],
+    },
+    "successor": {
+        **PLAIN["successor"],
+        "hosts": ["*.securemx.test"],
+        "tlsa": ["3 1 1 " + "cd" * 32],
+        "client_hosts": {"imap": "imap.securemx.test", "submission": "smtp.securemx.test"},
+        "dmarc_rua": ["mailto:dmarc@securemx.test"],
+        "tlsrpt_rua": ["mailto:tlsrpt@securemx.test"],
+    },
+}
+# Extra references some customers publish (by index % 12), and the kinds the full campaign finds.
+EXTRA_REFERENCES = {1: ("tls-rpt",), 3: ("dkim",), 5: ("client-host", "srv"), 7: ("mta-sts",), 9: ("tlsa",),
+                    11: ("dmarc-report",)}  # fmt: skip
+MTA_STS_POLICY = "version: STSv1\r\nmode: enforce\r\nmx: *.postoffice.test\r\nmax_age: 604800\r\n"
+
+
+def campaign_named(name: str):
+    return Campaign.from_dict(FULL if name == "full" else PLAIN)
 
 
 def customer_records(index: int) -> tuple[str, str, dict]:
@@ -124,6 +167,22 @@ def customer_records(index: int) -> tuple[str, str, dict]:
         records[domain] = {"MX": successor_mx, "TXT": ["google-site-verification=abc"]}
     if index % 2 == 0:
         records[f"_dmarc.{domain}"] = {"TXT": ["v=DMARC1; p=quarantine; rua=mailto:dmarc@" + domain]}
+    extra = index % 12
+    if extra == 1:
+        records[f"_smtp._tls.{domain}"] = {"TXT": ["v=TLSRPTv1; rua=mailto:tlsrpt@postoffice.test"]}
+    elif extra == 3:
+        records[f"po1._domainkey.{domain}"] = {"CNAME": [f"po1.{index}.dkim.postoffice.test"]}
+        records[f"po1.{index}.dkim.postoffice.test"] = {"TXT": ["v=DKIM1; k=rsa; p=MIIBIjAN"]}
+    elif extra == 5:
+        records[f"imap.{domain}"] = {"CNAME": ["imap.postoffice.test"]}
+        records[f"_imaps._tcp.{domain}"] = {"SRV": ["0 1 993 imap.postoffice.test."]}
+    elif extra == 7:
+        records[f"_mta-sts.{domain}"] = {"TXT": ["v=STSv1; id=20240101"]}
+        records[f"mta-sts.{domain}"] = {"A": ["127.0.0.1"]}
+    elif extra == 9:
+        records[f"_25._tcp.mail.{domain}"] = {"TLSA": [f"3 1 1 {LEGACY_PIN}"]}
+    elif extra == 11:
+        records[f"_dmarc.{domain}"] = {"TXT": ["v=DMARC1; p=none; rua=mailto:dmarc@postoffice.test"]}
     return domain, kind, records
 
 
@@ -135,6 +194,9 @@ def all_records(n: int) -> tuple[list[str], dict[str, str], dict]:
         "mx2.postoffice.test": {"A": ["192.0.2.2"]},
         "mx1.securemx.test": {"A": ["198.51.100.1"]},
         "mx2.securemx.test": {"A": ["198.51.100.2"]},
+        "imap.postoffice.test": {"A": ["192.0.2.30"]},
+        "imap.securemx.test": {"A": ["198.51.100.30"]},
+        "smtp.securemx.test": {"A": ["198.51.100.31"]},
         # The DMARCbis tree walk asks _dmarc.test: make Knot authoritative for it (NODATA, not REFUSED).
         "_dmarc.test": {"A": ["127.0.0.1"]},
     }
@@ -178,7 +240,18 @@ def measure(
     return Measured(latency_ms, tool, count, seconds, knot.query_count() - before), result
 
 
-def engine_mistakes(reports, kinds: dict[str, str]) -> list[str]:
+# What the full campaign also finds in a base kind: its own MX name `mail.` is a client name too.
+FULL_KIND_REFERENCES = {"legacy-mx-address": ("client-host",)}
+
+
+def expected_references(kind: str, index: int, campaign: str) -> tuple[str, ...]:
+    extra = ()
+    if campaign == "full":
+        extra = EXTRA_REFERENCES.get(index % 12, ()) + FULL_KIND_REFERENCES.get(kind, ())
+    return tuple(sorted(EXPECTED_REFERENCES[kind] + extra))
+
+
+def engine_mistakes(reports, kinds: dict[str, str], index_of: dict[str, int], campaign: str) -> list[str]:
     """Every report that is not what the synthetic data says, with why (empty: all correct)."""
     mistakes = []
     seen = set()
@@ -189,11 +262,13 @@ def engine_mistakes(reports, kinds: dict[str, str]) -> list[str]:
             mistakes.append(f"{report.domain}: not an input domain")
             continue
         found = []
-        if report.verdict != EXPECTED[kind]:
-            found.append(f"verdict {report.verdict} (expected {EXPECTED[kind]})")
+        wanted = expected_references(kind, index_of[report.domain], campaign)
+        verdict = "legacy" if wanted else EXPECTED[kind]
+        if report.verdict != verdict:
+            found.append(f"verdict {report.verdict} (expected {verdict})")
         references = tuple(sorted(ref.kind for ref in report.legacy_references))
-        if references != EXPECTED_REFERENCES[kind]:
-            found.append(f"references {references} (expected {EXPECTED_REFERENCES[kind]})")
+        if references != wanted:
+            found.append(f"references {references} (expected {wanted})")
         if report.on_successor is not EXPECTED_ON_SUCCESSOR[kind]:
             found.append(f"on_successor {report.on_successor} (expected {EXPECTED_ON_SUCCESSOR[kind]})")
         if report.errors:
@@ -207,8 +282,53 @@ def engine_mistakes(reports, kinds: dict[str, str]) -> list[str]:
     return mistakes
 
 
-def run_engine(domains, address, concurrency, processes, timeout):
-    return probe_many(CAMPAIGN, domains, [address], timeout, concurrency, processes=processes)
+def run_engine(campaign, domains, address, concurrency, processes, timeout, https):
+    extra = {"https": https} if https is not None else {}
+    return probe_many(campaign, domains, [address], timeout, concurrency, processes=processes, **extra)
+
+
+def _serve_policies(hosts: list[str], ca_path: str, ready) -> None:
+    """A worker process: the HTTPS policy server (tests/probe/policy_server.py) until killed."""
+    from tests.probe.policy_server import Page, PolicyServer
+
+    with PolicyServer() as server:
+        for host in hosts:
+            server.serve(host, Page(body=MTA_STS_POLICY))
+        server.ca.cert_pem.write_to_path(ca_path)
+        ready.put(server.port)
+        while True:
+            time.sleep(3600)
+
+
+class PolicyProcess:
+    """The MTA-STS policies of the synthetic customers, served from another process (its TLS work
+    is the server's, not the engine's)."""
+
+    def __init__(self, hosts: list[str]):
+        self.hosts = hosts
+        self.ca_path = f"/tmp/bench-policy-ca-{os.getpid()}.pem"
+        self.process = None
+        self.port = 0
+
+    def __enter__(self) -> PolicyProcess:
+        context = multiprocessing.get_context("spawn")
+        ready = context.Queue()
+        self.process = context.Process(
+            target=_serve_policies, args=(self.hosts, self.ca_path, ready), daemon=True
+        )
+        self.process.start()
+        self.port = ready.get(timeout=60)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.join(5)
+
+    def options(self):
+        from tracker.probe.https_get import HttpsOptions
+
+        return HttpsOptions(ca_file=self.ca_path, port=self.port, allow_private=True, timeout=5.0)
 
 
 def _clear_checkdmarc_caches() -> None:
@@ -273,7 +393,7 @@ def checkdmarc_mistakes(results, kinds: dict[str, str], index_of: dict[str, int]
         mx_found = bool(result["mx"].get("hosts"))
         dmarc_found = bool(result["dmarc"].get("record"))
         expected_spf = kinds[domain] != "no-spf"
-        expected_dmarc = index_of[domain] % 2 == 0
+        expected_dmarc = index_of[domain] % 2 == 0 or index_of[domain] % 12 == 11
         if spf_found != expected_spf or not mx_found or dmarc_found != expected_dmarc:
             wrong += 1
     return wrong
@@ -364,6 +484,54 @@ def print_table(runs: list[Measured]) -> None:
             )
 
 
+def time_engine(name, latency_ms, knot, proxy, domains, kinds, index_of, address, args, https):
+    """One engine run on every domain with the named campaign: printed, checked; (Measured, any wrong)."""
+    campaign = campaign_named(name)
+    tool = f"engine ({args.processes} proc, {name})"
+    cpu_before = os.times()
+    with TreeMemory(_server_pids(knot, proxy)) as memory:
+        engine, reports = measure(
+            latency_ms,
+            tool,
+            knot,
+            len(domains),
+            run_engine,
+            campaign,
+            domains,
+            address,
+            args.concurrency,
+            args.processes,
+            args.timeout,
+            https if name == "full" else None,
+        )
+    cpu_after = os.times()
+    mistakes = engine_mistakes(reports, kinds, index_of, name)
+    engine.wrong = len(mistakes)
+    cpu = (cpu_after.user - cpu_before.user + cpu_after.system - cpu_before.system) + (
+        cpu_after.children_user
+        - cpu_before.children_user
+        + cpu_after.children_system
+        - cpu_before.children_system
+    )
+    print(
+        f"[{latency_ms:g} ms] {tool}: {engine.seconds:.2f} s, {engine.rate:.1f} domains/s, "
+        f"{engine.queries_per_domain:.2f} queries/domain, engine CPU {cpu:.1f} s "
+        f"({cpu / len(domains) * 1000:.2f} ms/domain, spawn and import included); "
+        f"verdicts {dict(Counter(r.verdict for r in reports))}; wrong reports: {len(mistakes)}",
+        flush=True,
+    )
+    for line in mistakes[:5]:
+        print(f"    {line}")
+    print(
+        f"[{latency_ms:g} ms] peak memory: engine process tree (this process + its engine "
+        f"workers, RSS summed, sampled every 50 ms) {memory.peak_kib / 1024:.0f} MiB; this "
+        f"process alone (getrusage maxrss) "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB",
+        flush=True,
+    )
+    return engine, bool(mistakes)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=2000, help="customer domains")
@@ -395,7 +563,19 @@ def main() -> int:
         "--checkdmarc-full", action="store_true", help="also time checkdmarc.check_domains (everything)"
     )
     parser.add_argument("--engine-only", action="store_true", help="no checkdmarc runs")
+    parser.add_argument(
+        "--campaigns",
+        nargs="+",
+        choices=("plain", "full"),
+        default=["plain"],
+        help="engine runs per condition: plain (extra checks skipped), full (every extra check on)",
+    )
+    parser.add_argument("--engine-path", metavar="DIR", help="import tracker from DIR (an older engine)")
     args = parser.parse_args()
+    supports_https = "https" in inspect.signature(probe_many).parameters
+    if "full" in args.campaigns and not supports_https:
+        parser.error("this engine has no extra checks: use --campaigns plain with --engine-path")
+    print(f"engine: {Path(inspect.getfile(probe_many)).resolve().parents[2]}", flush=True)
 
     domains, kinds, records = all_records(args.n)
     index_of = {domain: index for index, domain in enumerate(domains)}
@@ -408,56 +588,23 @@ def main() -> int:
     runs: list[Measured] = []
     failed = False
     started = time.perf_counter()
-    with KnotServer(records, udp_workers=2) as knot:
+    policy_hosts = (
+        [f"mta-sts.{d}" for d in domains if index_of[d] % 12 == 7] if "full" in args.campaigns else []
+    )
+    with KnotServer(records, udp_workers=2) as knot, contextlib.ExitStack() as stack:
+        https = stack.enter_context(PolicyProcess(policy_hosts)).options() if policy_hosts else None
         print(f"knotd loaded {args.n} zones in {time.perf_counter() - started:.1f} s", flush=True)
         for latency_ms in args.latency_ms:
             proxy = DelayProxy((knot.host, knot.port), latency_ms / 1000).start() if latency_ms else None
             try:
                 address = proxy.address if proxy else knot.address
                 host, port = "127.0.0.1", (proxy.port if proxy else knot.port)
-                tool = f"engine ({args.processes} proc)"
-                cpu_before = os.times()
-                with TreeMemory(_server_pids(knot, proxy)) as memory:
-                    engine, reports = measure(
-                        latency_ms,
-                        tool,
-                        knot,
-                        len(domains),
-                        run_engine,
-                        domains,
-                        address,
-                        args.concurrency,
-                        args.processes,
-                        args.timeout,
+                for name in args.campaigns:
+                    engine, wrong = time_engine(
+                        name, latency_ms, knot, proxy, domains, kinds, index_of, address, args, https
                     )
-                cpu_after = os.times()
-                mistakes = engine_mistakes(reports, kinds)
-                engine.wrong = len(mistakes)
-                runs.append(engine)
-                cpu = (cpu_after.user - cpu_before.user + cpu_after.system - cpu_before.system) + (
-                    cpu_after.children_user
-                    - cpu_before.children_user
-                    + cpu_after.children_system
-                    - cpu_before.children_system
-                )
-                print(
-                    f"[{latency_ms:g} ms] engine: {engine.seconds:.2f} s, {engine.rate:.1f} domains/s, "
-                    f"{engine.queries_per_domain:.2f} queries/domain, engine CPU {cpu:.1f} s "
-                    f"({cpu / len(domains) * 1000:.2f} ms/domain, spawn and import included); "
-                    f"verdicts {dict(Counter(r.verdict for r in reports))}; wrong reports: {len(mistakes)}",
-                    flush=True,
-                )
-                for line in mistakes[:5]:
-                    print(f"    {line}")
-                failed |= bool(mistakes)
-                print(
-                    f"[{latency_ms:g} ms] peak memory: engine process tree (this process + its engine "
-                    f"workers, RSS summed, sampled every 50 ms) {memory.peak_kib / 1024:.0f} MiB; this "
-                    f"process alone (getrusage maxrss) "
-                    f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB",
-                    flush=True,
-                )
-                del reports
+                    runs.append(engine)
+                    failed |= wrong
                 if args.engine_only:
                     continue
                 sample = domains[

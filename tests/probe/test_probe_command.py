@@ -204,3 +204,95 @@ def test_processes_split_the_work(served, campaign_file):
         "legacy.example", "migrated.example",
     )  # fmt: skip
     assert len(out.splitlines()) == 2
+
+
+# -- every kind of reference in the table ------------------------------------------------------------
+
+
+def every_kind_records() -> dict:
+    from tests.probe.legacy_cast import DOMAIN, LEGACY_PIN, PROVIDERS
+
+    return {
+        **PROVIDERS,
+        DOMAIN: {"MX": [(10, f"mx.{DOMAIN}")], "TXT": ["v=spf1 include:spf.po.example.net -all"]},
+        f"mx.{DOMAIN}": {"A": ["192.0.2.25"]},
+        f"_25._tcp.mx.{DOMAIN}": {"TLSA": [(3, 1, 1, LEGACY_PIN)]},
+        f"_dmarc.{DOMAIN}": {"TXT": ["v=DMARC1; p=reject; rua=mailto:dmarc@po.example.net"]},
+        f"_smtp._tls.{DOMAIN}": {"TXT": ["v=TLSRPTv1; rua=mailto:tlsrpt@po.example.net"]},
+        f"_mta-sts.{DOMAIN}": {"TXT": ["v=STSv1; id=1"]},
+        f"mta-sts.{DOMAIN}": {"A": ["127.0.0.1"]},
+        f"po1._domainkey.{DOMAIN}": {"CNAME": ["po1.dkim.po.example.net"]},
+        f"imap.{DOMAIN}": {"CNAME": ["imap.po.example.net"]},
+        f"_imaps._tcp.{DOMAIN}": {"SRV": [(0, 1, 993, "imap.po.example.net")]},
+    }
+
+
+def test_the_table_prints_every_reference_with_its_kind_what_it_breaks_and_its_path(
+    dns_server, policy_server, tmp_path, settings
+):
+    from tests.probe.legacy_cast import DOMAIN, full_campaign
+    from tests.probe.policy_server import Page
+
+    dns_server.set_records(every_kind_records())
+    policy_server.serve(
+        f"mta-sts.{DOMAIN}",
+        Page(body="version: STSv1\nmode: enforce\nmx: mx.customer.example\nmax_age: 86400\n"),
+    )
+    settings.PROBE_HTTPS = {"port": policy_server.port, "allow_private": True, "timeout": 2.0}
+    path = tmp_path / "campaign.json"
+    path.write_text(json.dumps(full_campaign().to_dict()))
+    out, _ = run_probe(
+        "--campaign-file",
+        str(path),
+        "--nameserver",
+        dns_server.address,
+        "--ca-file",
+        policy_server.ca_file,
+        DOMAIN,
+    )
+    lines = out.splitlines()
+    assert lines[1].startswith(DOMAIN) and "legacy" in lines[1]
+    rows = [line.split() for line in lines[2:-1]]
+    found = {(row[0], row[row.index("breaks") + 1], row[row.index("path") + 1 :][-1]) for row in rows}
+    assert found == {
+        ("mx-address", "end_date", DOMAIN),
+        ("spf-include", "cleanup", DOMAIN),
+        ("mta-sts", "mx_move", f"mta-sts.{DOMAIN}"),
+        ("tls-rpt", "quiet", f"_smtp._tls.{DOMAIN}"),
+        ("dmarc-report", "quiet", f"_dmarc.{DOMAIN}"),
+        ("dkim", "end_date", f"po1._domainkey.{DOMAIN}"),
+        ("client-host", "end_date", f"imap.{DOMAIN}"),
+        ("srv", "end_date", f"_imaps._tcp.{DOMAIN}"),
+        ("tlsa", "mx_move", f"_25._tcp.mx.{DOMAIN}"),
+    }
+    assert f"{DOMAIN} > mta-sts.{DOMAIN}" in out  # the whole path, in order
+    assert lines[-1] == "1 domains: 1 legacy, 0 inconclusive, 0 unregistered, 0 clean"
+
+
+def test_the_json_line_is_the_report_with_every_new_section(dns_server, policy_server, tmp_path, settings):
+    from tests.probe.legacy_cast import DOMAIN, full_campaign
+    from tests.probe.policy_server import Page
+
+    dns_server.set_records(every_kind_records())
+    policy_server.serve(
+        f"mta-sts.{DOMAIN}",
+        Page(body="version: STSv1\nmode: enforce\nmx: mx.customer.example\nmax_age: 86400\n"),
+    )
+    settings.PROBE_HTTPS = {
+        "port": policy_server.port,
+        "allow_private": True,
+        "ca_file": policy_server.ca_file,
+    }
+    path = tmp_path / "campaign.json"
+    path.write_text(json.dumps(full_campaign().to_dict()))
+    out, _ = run_probe("--campaign-file", str(path), "--nameserver", dns_server.address, "--json", DOMAIN)
+    data = json.loads(out)
+    assert {"checks", "mta_sts", "tls_rpt", "advice", "timing"} <= set(data)
+    assert data["mta_sts"]["policy"]["mx"] == ["mx.customer.example"]
+    assert {item["kind"] for item in data["advice"]} >= {"mta-sts", "tls-rpt", "dmarc-report", "srv", "tlsa"}
+
+
+def test_the_table_says_which_checks_the_campaign_skips(served, campaign_file):
+    out, _ = run_probe("--campaign-file", campaign_file, "--nameserver", served.address, "legacy.example")
+    assert "not checked: mta-sts (the campaign does not list legacy.hosts" in out
+    assert "not checked: dkim (the campaign lists no legacy.dkim_selectors)" in out

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +18,13 @@ from tracker.services.sweeps import check_store
 pytestmark = pytest.mark.django_db
 
 TODAY = dt.date(2026, 11, 30)
+
+
+@pytest.fixture(autouse=True)
+def on_today():
+    """Priorities follow the days left to the end date: the checks are stored on TODAY too."""
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC), tick=False):
+        yield
 
 
 @pytest.fixture

@@ -80,6 +80,14 @@ def domain(customer):
     return customer.domains.get()
 
 
+def test_the_fingerprint_ignores_dates_derived_from_the_check_time():
+    report = make_report()
+    report["timing"] = {"mta_sts_policy_dropped_by": "2026-11-08T02:00:00+00:00"}
+    later = copy.deepcopy(report)
+    later["timing"] = {"mta_sts_policy_dropped_by": "2026-11-09T02:00:00+00:00"}
+    assert report_fingerprint(report) == report_fingerprint(later)
+
+
 def test_the_fingerprint_ignores_the_check_time_and_reference_order():
     report = make_report()
     later = copy.deepcopy(report)

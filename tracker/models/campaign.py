@@ -1,6 +1,6 @@
 """Campaigns: which legacy service is retired in favour of which successor, and when.
 
-The contract fields (DESIGN.md, "Campaign definition") are stored as they are in
+The contract fields (docs/campaign-file.md) are stored as they are in
 the JSON file, per-service lists in JSONFields, and always validated through the
 probe engine's parser (`tracker.probe.campaign.Campaign.from_dict`), so the
 database, `manage.py campaign load` and the engine judge a campaign the same way.
@@ -83,7 +83,7 @@ class Campaign(models.Model):
     # The JSON contract ---------------------------------------------------------
 
     def to_contract(self) -> dict:
-        """The campaign JSON exactly as DESIGN.md defines it (what `campaign dump` writes)."""
+        """The campaign JSON exactly as docs/campaign-file.md defines it (what `campaign dump` writes)."""
         return self.to_probe().to_dict()
 
     def to_probe(self) -> probe_campaign.Campaign:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 __all__ = ["WireError", "Response", "RR", "build_query_body", "name_to_wire", "parse_response"]
 
 TYPE_A, TYPE_NS, TYPE_CNAME, TYPE_SOA, TYPE_PTR, TYPE_MX, TYPE_TXT = 1, 2, 5, 6, 12, 15, 16
-TYPE_AAAA, TYPE_OPT, TYPE_SPF = 28, 41, 99
+TYPE_AAAA, TYPE_SRV, TYPE_OPT, TYPE_TLSA, TYPE_SPF = 28, 33, 41, 52, 99
 CLASS_IN = 1
 
 FLAG_QR, FLAG_AA, FLAG_TC, FLAG_RD = 0x8000, 0x0400, 0x0200, 0x0100
@@ -87,6 +87,15 @@ class Response:
             target, after = read_name(data, start)
             _expect_end(after, end)
             return name_to_text(target)
+        if rr.rdtype == TYPE_SRV and rr.length >= 7:
+            # RFC 2782: priority, weight, port, target (not compressed, but read_name copes either way)
+            priority, weight, port = struct.unpack_from("!HHH", data, start)
+            target, after = read_name(data, start + 6)
+            _expect_end(after, end)
+            return (priority, weight, port, name_to_text(target))
+        if rr.rdtype == TYPE_TLSA and rr.length >= 4:
+            # RFC 6698 2.1: usage, selector, matching type, association data (lower-case hex)
+            return (data[start], data[start + 1], data[start + 2], data[start + 3 : end].hex())
         raise WireError(f"bad rdata for type {rr.rdtype} ({rr.length} bytes)")
 
     def target(self, rr: RR) -> bytes:

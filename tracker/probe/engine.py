@@ -2,9 +2,12 @@
 
 Per domain, MX, the SPF tree, DMARC (and DKIM when the campaign lists
 selectors) run in parallel on one shared Resolver, whose cache makes a popular
-SPF include cost one query per sweep. Anything unexpected (an exception, the
-time budget running out) becomes an error in that domain's report and a
-verdict no better than `inconclusive`; the sweep goes on.
+SPF include cost one query per sweep, and so do the extra checks the campaign
+turns on (checks.py: MTA-STS, TLS-RPT, report addresses, legacy DKIM, client
+names, SRV, TLSA); one that needs the MX or DMARC result awaits it. Anything
+unexpected (an exception, the time budget running out) becomes an error in
+that domain's report and a verdict no better than `inconclusive`; the sweep
+goes on. `https` says how the MTA-STS policy is fetched (CA bundle, timeout).
 """
 
 from __future__ import annotations
@@ -15,11 +18,16 @@ import gc
 import multiprocessing
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from tracker.probe.check_context import CheckContext
+from tracker.probe.checks import planned
 from tracker.probe.dkim import analyze_dkim
 from tracker.probe.dmarc import analyze_dmarc
 from tracker.probe.domains import DomainNameError, normalize_domain
+from tracker.probe.findings import Recorder
+from tracker.probe.https_get import HttpsOptions
 from tracker.probe.limits import (
     DEFAULT_CONCURRENCY,
     DOMAIN_TIME_BUDGET_S,
@@ -45,8 +53,24 @@ def invalid_domain_report(domain: str, reason: str) -> DomainReport:
     )
 
 
+DEFAULT_HTTPS = HttpsOptions()
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What every domain of one call is probed with (picklable, for worker processes)."""
+
+    budget: float
+    https: HttpsOptions
+
+
 async def probe_domain(
-    campaign: Campaign, domain: str, resolver: Resolver, *, budget: float = DOMAIN_TIME_BUDGET_S
+    campaign: Campaign,
+    domain: str,
+    resolver: Resolver,
+    *,
+    budget: float = DOMAIN_TIME_BUDGET_S,
+    https: HttpsOptions = DEFAULT_HTTPS,
 ) -> DomainReport:
     """Probe one domain (any spelling: IDN, upper case, trailing dot); never raises."""
     try:
@@ -54,7 +78,7 @@ async def probe_domain(
     except DomainNameError as exc:
         return invalid_domain_report(domain, str(exc))
     try:
-        return await _probe_normalized(campaign, name, resolver, budget)
+        return await _probe_normalized(campaign, name, resolver, budget, https)
     except Exception as exc:  # a bug must cost one report, not the sweep
         return DomainReport(
             domain=name,
@@ -63,30 +87,54 @@ async def probe_domain(
         )
 
 
-async def _probe_normalized(campaign: Campaign, name: str, resolver: Resolver, budget: float) -> DomainReport:
-    # MX, DMARC (and DKIM) run in tasks beside the SPF analysis, which runs in this one:
-    # they share the resolver's in-flight queries and cache.
+async def _outcome(task: asyncio.Future):
+    """The task's result once it is done; None if it raised or was cancelled (its own error says why)."""
+    await asyncio.wait([task])
+    if task.cancelled() or task.exception() is not None:
+        return None
+    return task.result()
+
+
+async def _probe_normalized(
+    campaign: Campaign, name: str, resolver: Resolver, budget: float, https: HttpsOptions
+) -> DomainReport:
+    # MX, DMARC (and DKIM, and the extra checks) run in tasks beside the SPF analysis, which
+    # runs in this one: they share the resolver's in-flight queries and cache.
+    recorders = {"mx": Recorder(resolver), "spf": Recorder(resolver)}
     side = {
-        "mx": asyncio.ensure_future(analyze_mx(resolver, name, campaign)),
+        "mx": asyncio.ensure_future(analyze_mx(recorders["mx"], name, campaign)),
         "dmarc": asyncio.ensure_future(analyze_dmarc(resolver, name)),
     }
     if campaign.successor.dkim_selectors:
         side["dkim"] = asyncio.ensure_future(analyze_dkim(resolver, name, campaign.successor.dkim_selectors))
     evidence = Evidence(domain=name, campaign=campaign)
+    extra, evidence.skipped_checks = planned(campaign)
+    checks: dict[str, asyncio.Future] = {}
+    if extra:
+        context = CheckContext(
+            name,
+            campaign,
+            resolver,
+            https,
+            evidence.checked_at,
+            mx=lambda: _outcome(side["mx"]),
+            dmarc=lambda: _outcome(side["dmarc"]),
+        )
+        checks = {check.name: asyncio.ensure_future(check.run(context)) for check in extra}
     troubles: dict[str, str] = {}
     spf_done = False
     try:
         async with asyncio.timeout(budget):
             try:
-                evidence.spf = await analyze_spf(resolver, name, campaign)
+                evidence.spf = await analyze_spf(recorders["spf"], name, campaign)
             except Exception as exc:  # noqa: BLE001 (a bug costs this part, not the domain)
                 troubles["spf"] = f"internal error: {type(exc).__name__}: {exc}"
             spf_done = True
-            await asyncio.wait(side.values())
+            await asyncio.wait([*side.values(), *checks.values()])
     except TimeoutError:
         pass
     finally:
-        pending = [task for task in side.values() if not task.done()]
+        pending = [task for task in (*side.values(), *checks.values()) if not task.done()]
         for task in pending:
             task.cancel()
         if pending:
@@ -109,6 +157,17 @@ async def _probe_normalized(campaign: Campaign, name: str, resolver: Resolver, b
     for part in ("mx", "spf", "dmarc", "dkim"):
         if part in troubles and part != "dkim":  # DKIM is extra information: it never decides the verdict
             evidence.engine_errors.append(ReportError(name, part, troubles[part]))
+    evidence.mx_lookups, evidence.spf_lookups = recorders["mx"].detached(), recorders["spf"].detached()
+    for part, task in checks.items():
+        if task.cancelled():
+            evidence.engine_errors.append(ReportError(name, part, budget_trouble))
+        elif task.exception() is not None:
+            exc = task.exception()
+            evidence.engine_errors.append(
+                ReportError(name, part, f"internal error: {type(exc).__name__}: {exc}")
+            )
+        else:
+            evidence.checks[part] = task.result()
     return build_report(evidence)
 
 
@@ -117,10 +176,10 @@ async def _probe_indexed(
     domains: Iterable[str],
     resolver: Resolver,
     concurrency: int,
-    budget: float,
+    run: _Run,
 ) -> AsyncIterator[tuple[int, DomainReport]]:
     """(input position, report) in completion order, at most `concurrency` domains in flight."""
-    async for item in _probe_pairs(campaign, enumerate(domains), resolver, concurrency, budget):
+    async for item in _probe_pairs(campaign, enumerate(domains), resolver, concurrency, run):
         yield item
 
 
@@ -129,7 +188,7 @@ async def _probe_pairs(
     pairs: Iterable[tuple[int, str]],
     resolver: Resolver,
     concurrency: int,
-    budget: float,
+    run: _Run,
 ) -> AsyncIterator[tuple[int, DomainReport]]:
     """Probe (index, name) pairs taken from a shared iterator by `concurrency` workers."""
     if concurrency < 1:
@@ -140,7 +199,12 @@ async def _probe_pairs(
     async def worker() -> None:
         try:
             for index, domain in work:  # a shared iterator: each worker takes the next name
-                await results.put((index, await probe_domain(campaign, domain, resolver, budget=budget)))
+                await results.put(
+                    (
+                        index,
+                        await probe_domain(campaign, domain, resolver, budget=run.budget, https=run.https),
+                    )
+                )
         finally:
             await results.put(None)
 
@@ -166,9 +230,11 @@ async def probe_domains(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     budget: float = DOMAIN_TIME_BUDGET_S,
+    https: HttpsOptions = DEFAULT_HTTPS,
 ) -> AsyncIterator[DomainReport]:
     """One report per input domain, yielded as each finishes (not in input order)."""
-    async for _index, report in _probe_indexed(campaign, domains, resolver, concurrency, budget):
+    run = _Run(budget, https)
+    async for _index, report in _probe_indexed(campaign, domains, resolver, concurrency, run):
         yield report
 
 
@@ -229,11 +295,11 @@ async def _probe_list(
     domains: Sequence[str],
     resolver: Resolver,
     concurrency: int,
-    budget: float,
+    run: _Run,
 ) -> list[DomainReport]:
     reports: list[DomainReport | None] = [None] * len(domains)
     try:
-        async for index, report in _probe_indexed(campaign, domains, resolver, concurrency, budget):
+        async for index, report in _probe_indexed(campaign, domains, resolver, concurrency, run):
             reports[index] = report
     finally:
         await resolver.close()  # the sockets; the answers stay for the resolver's next loop
@@ -241,11 +307,11 @@ async def _probe_list(
 
 
 def _probe_chunk(
-    campaign: Campaign, domains: list[str], resolver: Resolver, concurrency: int, budget: float
+    campaign: Campaign, domains: list[str], resolver: Resolver, concurrency: int, run: _Run
 ) -> list[DomainReport]:
     """One event loop for a list of domains, on one resolver (and cache)."""
     with _fewer_collections():
-        return asyncio.run(_probe_list(campaign, domains, resolver, concurrency, budget))
+        return asyncio.run(_probe_list(campaign, domains, resolver, concurrency, run))
 
 
 # -- several processes: they take batches of the list from a shared counter ----------------------
@@ -279,14 +345,14 @@ async def _probe_claimed(
     nameservers: Sequence[str],
     timeout: float,
     concurrency: int,
-    budget: float,
+    run: _Run,
     batch: int,
 ) -> list[tuple[int, DomainReport]]:
     found: list[tuple[int, DomainReport]] = []
     resolver = _sweep_resolver(nameservers, timeout, concurrency)
     try:
         pairs = _claim(counter, domains, batch)
-        async for item in _probe_pairs(campaign, pairs, resolver, concurrency, budget):
+        async for item in _probe_pairs(campaign, pairs, resolver, concurrency, run):
             found.append(item)
     finally:
         await resolver.close()
@@ -299,15 +365,13 @@ def _probe_shared(
     nameservers: list[str],
     timeout: float,
     concurrency: int,
-    budget: float,
+    run: _Run,
     batch: int,
 ) -> list[tuple[int, DomainReport]]:
     """A worker process: probe batches of the list until none is left."""
     with _fewer_collections():
         return asyncio.run(
-            _probe_claimed(
-                _shared_counter, campaign, domains, nameservers, timeout, concurrency, budget, batch
-            )
+            _probe_claimed(_shared_counter, campaign, domains, nameservers, timeout, concurrency, run, batch)
         )
 
 
@@ -321,6 +385,7 @@ def probe_many(
     processes: int = 1,
     budget: float = DOMAIN_TIME_BUDGET_S,
     resolver: Resolver | None = None,
+    https: HttpsOptions = DEFAULT_HTTPS,
 ) -> list[DomainReport]:
     """Probe a list of domains from synchronous code; reports in input order.
 
@@ -335,13 +400,16 @@ def probe_many(
     this process starts probing while the workers are still starting up. Not
     inside a Celery prefork worker (daemonic processes may not have children):
     there, scale with more workers and chunks instead.
+
+    `https`: how the MTA-STS policy is fetched (a CA bundle for private PKIs and tests).
     """
+    run = _Run(budget, https)
     domains = list(domains)
     nameservers = list(nameservers)
     processes = max(1, min(processes, len(domains) // 50 or 1))
     if resolver is not None or processes == 1:
         resolver = resolver or _sweep_resolver(nameservers, timeout, concurrency)
-        return _probe_chunk(campaign, domains, resolver, concurrency, budget)
+        return _probe_chunk(campaign, domains, resolver, concurrency, run)
     per_process = max(1, concurrency // processes)
     batch = max(1, min(_BATCH, len(domains) // (processes * 16)))
     # spawn, not fork: the caller may run threads (a test DNS server, Django, Celery).
@@ -352,12 +420,12 @@ def probe_many(
         max_workers=processes - 1, mp_context=context, initializer=_init_worker, initargs=(counter,)
     ) as pool:
         futures = [
-            pool.submit(_probe_shared, campaign, domains, nameservers, timeout, per_process, budget, batch)
+            pool.submit(_probe_shared, campaign, domains, nameservers, timeout, per_process, run, batch)
             for _ in range(processes - 1)
         ]
         with _fewer_collections():
             here = asyncio.run(
-                _probe_claimed(counter, campaign, domains, nameservers, timeout, per_process, budget, batch)
+                _probe_claimed(counter, campaign, domains, nameservers, timeout, per_process, run, batch)
             )
             for index, report in [*here, *(item for future in futures for item in future.result())]:
                 reports[index] = report

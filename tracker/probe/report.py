@@ -1,22 +1,41 @@
 """The domain report (docs/domain-report.md, a stable contract): verdict rules and the JSON form.
 
-The analyses (MX, SPF tree, DMARC, DKIM) say what they saw; this module alone
-decides what that means (`verdict`, `on_successor`) so the rules live in one
-place. `to_json()` emits exactly the contract's fields, plus a few extra keys
-(`mx.addresses`, `spf.warnings`, `dmarc.notes`, `dkim`, `checked_at`, ...):
-`spf.advice` is the checked advice: `status` and `reasons` are codes for code
-(tracker/probe/spf/advice.py lists them), `message` is for people.
-The contract forbids renaming or changing fields, not adding them.
+The analyses (MX, SPF tree, DMARC, DKIM and the campaign's extra checks) say
+what they saw; this module alone decides what that means (`verdict`,
+`on_successor`, what each reference breaks) so the rules live in one place.
+`to_json()` emits exactly the contract's fields, plus extra keys (`mx.addresses`,
+`spf.warnings`, `spf.advice`, `dmarc.notes`, `dkim`, `checks`, `mta_sts`, `tls_rpt`,
+`advice`, `timing`, `checked_at`, and `breaks` on each reference): the contract
+forbids renaming or changing fields, not adding them. `spf.advice` is the checked
+SPF advice: `status` and `reasons` are codes for code (tracker/probe/spf/advice.py
+lists them), `message` is for people. `timing` holds dates derived from the check
+time (they move on every probe, like `checked_at`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from tracker.probe.spf.advice import Advice
+from tracker.probe.checks import CHECK_KINDS
+from tracker.probe.findings import (
+    CLEANUP,
+    END_DATE,
+    NOTHING,
+    Advice,
+    CheckResult,
+    FrozenDict,
+    LegacyReference,
+    Recorder,
+    ReportError,
+    unique,
+)
+from tracker.probe.spf.advice import Advice as SpfAdvice
+
+__all__ = ["DomainReport", "Evidence", "ReportError", "build_report"]
 
 if TYPE_CHECKING:
     from tracker.probe.campaign import Campaign
@@ -28,34 +47,21 @@ if TYPE_CHECKING:
 
 CLEAN, LEGACY, INCONCLUSIVE, UNREGISTERED = "clean", "legacy", "inconclusive", "unregistered"
 VERDICTS = (CLEAN, LEGACY, INCONCLUSIVE, UNREGISTERED)
+NO_CHECKS: Mapping = FrozenDict()
 # Reference kinds (docs/domain-report.md), grouped as the follow-up work is: moving MX, fixing SPF.
 MX_REFERENCE_KINDS = ("mx", "mx-address")
 SPF_POINTER_KINDS = ("spf-include", "spf-redirect")  # break the day the legacy record is deleted
 SPF_ADDRESS_KINDS = ("spf-ip",)
 SPF_REFERENCE_KINDS = SPF_POINTER_KINDS + SPF_ADDRESS_KINDS
-REFERENCE_KINDS = MX_REFERENCE_KINDS + SPF_REFERENCE_KINDS
+# The other places that point at the legacy service (MTA-STS, report addresses, DKIM, clients, DANE).
+OTHER_REFERENCE_KINDS = ("mta-sts", "tls-rpt", "dmarc-report", "dkim", "client-host", "srv", "tlsa")
+REFERENCE_KINDS = MX_REFERENCE_KINDS + SPF_REFERENCE_KINDS + OTHER_REFERENCE_KINDS
 
 
 class ReferenceLike(Protocol):
     kind: str
     value: str
     path: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ReportError:
-    """One failed lookup (or engine trouble): the queried name, the record type, and why."""
-
-    name: str
-    type: str
-    error: str
-
-    @classmethod
-    def from_answer(cls, answer: Answer) -> ReportError:
-        return cls(answer.name, answer.rdtype, answer.failure_reason)
-
-    def to_json(self) -> dict[str, str]:
-        return {"name": self.name, "type": self.type, "error": self.error}
 
 
 @dataclass
@@ -72,27 +78,76 @@ class DomainReport:
     dkim: DkimAnalysis | None = None
     errors: list[ReportError] = field(default_factory=list)
     checked_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # The extra checks that ran, by name; why the others did not; their advice. A sweep keeps
+    # every report: a campaign without extra checks shares these empty ones (read-only).
+    checks: Mapping[str, CheckResult] = field(default_factory=lambda: NO_CHECKS)
+    skipped_checks: Mapping[str, str] = field(default_factory=lambda: NO_CHECKS)
+    advice: tuple[Advice, ...] = ()
+    # What MX and SPF asked (their findings are the analyses above): the recorders themselves.
+    mx_lookups: Recorder | None = None
+    spf_lookups: Recorder | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON-ready dict (one line of `probe --json`)."""
         return {
             "domain": self.domain,
             "verdict": self.verdict,
-            "legacy_references": [
-                {"kind": ref.kind, "value": ref.value, "path": list(ref.path)}
-                for ref in self.legacy_references
-            ],
+            "legacy_references": [_reference_json(ref) for ref in self.legacy_references],
             "on_successor": self.on_successor,
             "mx": _mx_json(self.mx, self.errors),
             "spf": _spf_json(self.spf, self.errors),
             "dmarc": _dmarc_json(self.dmarc, self.errors),
             "errors": [error.to_json() for error in self.errors],
             "dkim": self.dkim.to_json() if self.dkim is not None else None,
+            "checks": _checks_json(
+                {"mx": self.mx_lookups, "spf": self.spf_lookups}, self.checks, self.skipped_checks
+            ),
+            "mta_sts": _details(self.checks, "mta-sts"),
+            "tls_rpt": _details(self.checks, "tls-rpt"),
+            "advice": [advice.to_json() for advice in self.advice],
+            "timing": {key: value for result in self.checks.values() for key, value in result.timing.items()},
             "checked_at": self.checked_at.isoformat(timespec="seconds"),
         }
 
     def to_json_line(self) -> str:
         return json.dumps(self.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+
+def _reference_json(ref: ReferenceLike) -> dict[str, Any]:
+    data = {"kind": ref.kind, "value": ref.value, "path": list(ref.path)}
+    breaks = getattr(ref, "breaks", None)
+    if breaks is not None:
+        data["breaks"] = breaks
+    return data
+
+
+def _checks_json(
+    core: Mapping[str, Recorder | None], checks: Mapping[str, CheckResult], skipped: Mapping[str, str]
+) -> dict[str, Any]:
+    """Per check (in CHECK_KINDS order): the kinds it finds, why it was skipped, what it asked, what failed."""
+    data = {}
+    for name, kinds in CHECK_KINDS.items():
+        result = checks.get(name) or core.get(name)
+        if result is None and name not in skipped:
+            continue
+        data[name] = {
+            "kinds": list(kinds),
+            "skipped": skipped.get(name),
+            "looked_up": unique(result.looked_up) if result else [],
+            "failed": [error.to_json() for error in _unique_errors(result.failures)] if result else [],
+            "notes": list(getattr(result, "notes", ())),
+        }
+    return data
+
+
+def _details(checks: dict[str, CheckResult], name: str) -> dict[str, Any] | None:
+    result = checks.get(name)
+    return result.details if result is not None else None
+
+
+def _unique_errors(errors: list[ReportError]) -> list[ReportError]:
+    """Each once, sorted: failures arrive in network order, the report must not depend on it."""
+    return sorted(set(errors), key=lambda error: (error.name, error.type, error.error))
 
 
 def _missing(errors: list[ReportError], part: str) -> str:
@@ -149,7 +204,7 @@ def _spf_json(spf: SpfAnalysis | None, errors: list[ReportError]) -> dict[str, A
 
 def _advice_not_checked(why: str) -> dict[str, Any]:
     """No SPF analysis (it ran out of time or raised): nothing is known, so nothing is promised."""
-    return Advice.not_checked(why).to_json()
+    return SpfAdvice.not_checked(why).to_json()
 
 
 def _dmarc_json(dmarc: DmarcAnalysis | None, errors: list[ReportError]) -> dict[str, Any]:
@@ -209,10 +264,15 @@ class Evidence:
     dkim: DkimAnalysis | None = None
     apex_txt: Answer | None = None  # the domain's own TXT answer (shared with SPF via the cache)
     engine_errors: list[ReportError] = field(default_factory=list)  # a part that raised or timed out
+    checks: dict[str, CheckResult] = field(default_factory=dict)  # what each extra check asked and found
+    skipped_checks: Mapping[str, str] = field(default_factory=dict)
+    mx_lookups: Recorder | None = None  # what MX and SPF asked
+    spf_lookups: Recorder | None = None
+    checked_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
 def collect_errors(evidence: Evidence) -> list[ReportError]:
-    """Every failed lookup once, MX first, then SPF, DMARC, then the engine's own trouble."""
+    """Every failed lookup once: MX, SPF, DMARC, the extra checks, then the engine's own trouble."""
     errors: list[ReportError] = []
     if evidence.mx is not None:
         errors.extend(ReportError.from_answer(answer) for answer in evidence.mx.failures)
@@ -222,6 +282,8 @@ def collect_errors(evidence: Evidence) -> list[ReportError]:
         errors.append(ReportError.from_answer(evidence.apex_txt))
     if evidence.dmarc is not None:
         errors.extend(ReportError.from_answer(answer) for answer in evidence.dmarc.failures)
+    for result in evidence.checks.values():
+        errors.extend(_unique_errors(result.failures))
     errors.extend(evidence.engine_errors)
     unique: dict[tuple[str, str, str], ReportError] = {}
     for error in errors:
@@ -245,23 +307,39 @@ def domain_missing(evidence: Evidence) -> bool:
     return said_missing and not said_present
 
 
-def references(evidence: Evidence) -> list[ReferenceLike]:
-    found: list[ReferenceLike] = []
+def _spf_breaks(spf: SpfAnalysis, ref: ReferenceLike) -> str:
+    """An include/redirect that evaluation reaches breaks on cleanup; one after `all` breaks nothing."""
+    if ref.kind == "spf-ip":
+        return NOTHING  # the legacy addresses stay authorized, and unused: nothing fails, clean it up
+    reached = {(path[-2], path[-1]) for path in spf.reached_legacy if len(path) >= 2}
+    if (ref.path[-1], ref.value) in reached:
+        return CLEANUP
+    # Without the paths (an analysis built by hand): the tree's own verdict, on the safe side.
+    return CLEANUP if spf.breaks_on_legacy_removal and not spf.reached_legacy else NOTHING
+
+
+def references(evidence: Evidence) -> list[LegacyReference]:
+    """Every reference, each with what it breaks: MX, SPF, then the extra checks in report order."""
+    found: list[LegacyReference] = []
     if evidence.mx is not None:
-        found.extend(evidence.mx.references)
+        found.extend(LegacyReference(r.kind, r.value, r.path, END_DATE) for r in evidence.mx.references)
     if evidence.spf is not None:
-        found.extend(evidence.spf.references)
+        spf = evidence.spf
+        found.extend(LegacyReference(r.kind, r.value, r.path, _spf_breaks(spf, r)) for r in spf.references)
+    for result in evidence.checks.values():
+        found.extend(result.references)
     return found
 
 
 def everything_answered(evidence: Evidence, errors: list[ReportError]) -> bool:
-    """No failed lookup anywhere and both reference-bearing parts ran to completion."""
+    """No failed lookup anywhere, both MX and SPF ran to completion, and every extra check too."""
     return (
         not errors
         and evidence.mx is not None
         and evidence.mx.complete
         and evidence.spf is not None
         and evidence.spf.complete
+        and all(result.complete for result in evidence.checks.values())
     )
 
 
@@ -321,4 +399,10 @@ def build_report(evidence: Evidence) -> DomainReport:
         dmarc=evidence.dmarc,
         dkim=evidence.dkim,
         errors=errors,
+        checked_at=evidence.checked_at,
+        checks=evidence.checks or NO_CHECKS,
+        skipped_checks=evidence.skipped_checks,
+        mx_lookups=evidence.mx_lookups,
+        spf_lookups=evidence.spf_lookups,
+        advice=tuple(advice for result in evidence.checks.values() for advice in result.advice),
     )

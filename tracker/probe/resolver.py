@@ -95,6 +95,8 @@ SUPPORTED_TYPES: dict[str, int] = {
     "NS": dnswire.TYPE_NS,
     "PTR": dnswire.TYPE_PTR,
     "SPF": dnswire.TYPE_SPF,
+    "SRV": dnswire.TYPE_SRV,
+    "TLSA": dnswire.TYPE_TLSA,
     "TXT": dnswire.TYPE_TXT,
 }
 

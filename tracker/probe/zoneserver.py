@@ -15,7 +15,9 @@ and latency are injected per name so every failure path can be exercised.
         assert server.count("example.com", "TXT") == 1
 
 Records: {name: {TYPE: values}}; a single value may stand for a one-item list.
-A, AAAA, CNAME, PTR, NS take text; MX takes (preference, host) or "10 host";
+A, AAAA, CNAME, PTR, NS take text; MX takes (preference, host) or "10 host"; SRV
+(priority, weight, port, target) or its text; TLSA (usage, selector, type, hex) or
+"3 1 1 <hex>"; any other type dnspython knows, its text form;
 each TXT/SPF value is one RR: a str (cut in 255-byte strings) or a tuple or list
 of character-strings. Names are case-insensitive; a name with no records but
 names below it exists (NODATA). Records go out in the order declared (never
@@ -101,6 +103,8 @@ def _make_rdata(rdtype: dns.rdatatype.RdataType, value: Any) -> dns.rdata.Rdata:
     if rdtype == dns.rdatatype.MX and isinstance(value, (list, tuple)):
         preference, exchange = value
         value = f"{int(preference)} {exchange}"
+    elif isinstance(value, (list, tuple)):  # SRV, TLSA, ...: the fields of the text form, in order
+        value = " ".join(str(part) for part in value)
     return dns.rdata.from_text(dns.rdataclass.IN, rdtype, str(value), origin=dns.name.root, relativize=False)
 
 

@@ -22,8 +22,9 @@ from tracker.models import Check, DomainState
 from tracker.probe.stored import StoredReport
 from tracker.services.bulk import bulk_insert, bulk_update
 
-# Keys that change on every probe without the DNS changing.
-VOLATILE_KEYS = ("checked_at",)
+# Keys that change on every probe without the DNS changing (`timing`: dates the engine derives
+# from the check time, such as when an MTA-STS policy's max_age runs out).
+VOLATILE_KEYS = ("checked_at", "timing")
 
 
 def normalized_report(report: dict[str, Any]) -> dict[str, Any]:

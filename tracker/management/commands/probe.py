@@ -3,7 +3,9 @@
 With `--campaign-file` and without `--save` it needs no database (only
 `--campaign` and `--save` query it), so it runs on any laptop against any
 nameserver. `--json` prints the domain report (docs/domain-report.md), one object per
-line, as each domain finishes; the default is a table in input order.
+line, as each domain finishes; the default is a table in input order, with
+every legacy reference under its domain (kind, value, what it breaks, path)
+and the checks the campaign skipped.
 `--save` stores each report like a sweep does (`tracker.services.sweeps.check_store`:
 history span, domain state, follow-up rules), for domains known to the database.
 """
@@ -26,6 +28,7 @@ from tracker.models import Campaign as StoredCampaign
 from tracker.probe.campaign import Campaign, CampaignError
 from tracker.probe.domains import DomainNameError, normalize_domain
 from tracker.probe.engine import probe_domains, probe_many
+from tracker.probe.https_get import HttpsOptions
 from tracker.probe.report import DomainReport
 from tracker.probe.resolver import Resolver
 from tracker.services.sweeps import check_store
@@ -62,6 +65,30 @@ def table_row(report: DomainReport) -> str:
 
 
 TABLE_HEADER = f"{'DOMAIN':<40}  {'VERDICT':<12}  {'ON SUCC.':<8}  {'ERRORS':>6}  LEGACY REFERENCES"
+REFERENCE_INDENT = "    "
+
+
+def reference_rows(report: DomainReport) -> list[str]:
+    """One line per legacy reference: kind, value, what it breaks, and the path to where it was found."""
+    rows = []
+    for ref in report.legacy_references:
+        breaks = getattr(ref, "breaks", None) or "?"
+        path = " > ".join(ref.path)
+        rows.append(
+            f"{REFERENCE_INDENT}{printable(ref.kind, 13):<13}  {printable(ref.value, 90):<60}  "
+            f"breaks {breaks:<8}  path {printable(path, 120)}"
+        )
+    return rows
+
+
+def https_options(ca_file: str | None) -> HttpsOptions:
+    """How MTA-STS policies are fetched: settings.PROBE_HTTPS (HttpsOptions fields, e.g. a private
+    network's port or addresses), settings.MTA_STS_CA_FILE, and --ca-file over both."""
+    fields = dict(getattr(settings, "PROBE_HTTPS", None) or {})
+    fields.setdefault("ca_file", getattr(settings, "MTA_STS_CA_FILE", None) or None)
+    if ca_file:
+        fields["ca_file"] = ca_file
+    return HttpsOptions(**fields)
 
 
 class Command(BaseCommand):
@@ -80,6 +107,12 @@ class Command(BaseCommand):
         parser.add_argument("--domains-file", metavar="FILE", help="one domain per line ('-' for stdin)")
         parser.add_argument("--json", action="store_true", help="JSON lines, one report per domain")
         parser.add_argument("--save", action="store_true", help="store the results in the database")
+        parser.add_argument(
+            "--ca-file",
+            metavar="PEM",
+            default=None,
+            help="CA bundle for MTA-STS policy fetches; default: settings.MTA_STS_CA_FILE, else the system's",
+        )
         parser.add_argument("domains", nargs="*", metavar="DOMAIN")
 
     def handle(self, *args, **options):
@@ -101,14 +134,23 @@ class Command(BaseCommand):
             raise CommandError(f"--nameserver: {exc}") from None
 
         show: Callable[[DomainReport], None] = self._print_json if options["json"] else lambda report: None
+        https = https_options(options["ca_file"])
         if options["processes"] > 1:
             reports = probe_many(
-                campaign, domains, nameservers, timeout, concurrency, processes=options["processes"]
+                campaign,
+                domains,
+                nameservers,
+                timeout,
+                concurrency,
+                processes=options["processes"],
+                https=https,
             )
             for report in reports:
                 show(report)
         else:
-            reports = asyncio.run(self._stream(campaign, domains, nameservers, timeout, concurrency, show))
+            reports = asyncio.run(
+                self._stream(campaign, domains, nameservers, timeout, concurrency, show, https)
+            )
         if not options["json"]:
             self._print_table(reports, domains)
         if store is not None:
@@ -169,14 +211,18 @@ class Command(BaseCommand):
 
     # -- running and output ----------------------------------------------------------------------
 
-    async def _stream(self, campaign, domains, nameservers, timeout, concurrency, show) -> list[DomainReport]:
+    async def _stream(
+        self, campaign, domains, nameservers, timeout, concurrency, show, https
+    ) -> list[DomainReport]:
         """Probe on one event loop, showing each report as it finishes; returns them in input order."""
         position = {domain: index for index, domain in enumerate(domains)}
         reports: list[DomainReport | None] = [None] * len(domains)
         progress = self._progress_bar(len(domains))
         resolver = Resolver(nameservers, timeout=timeout, concurrency=concurrency)
         try:
-            async for report in probe_domains(campaign, domains, resolver, concurrency=concurrency):
+            async for report in probe_domains(
+                campaign, domains, resolver, concurrency=concurrency, https=https
+            ):
                 reports[position.get(report.domain, 0)] = report
                 show(report)
                 if progress is not None:
@@ -201,6 +247,11 @@ class Command(BaseCommand):
         self.stdout.write(TABLE_HEADER)
         for report in reports:
             self.stdout.write(table_row(report))
+            for row in reference_rows(report):
+                self.stdout.write(row)
+        skipped = next((report.skipped_checks for report in reports if report.skipped_checks), {})
+        for check, reason in skipped.items():
+            self.stdout.write(f"not checked: {check} ({reason})")
         counts = Counter(report.verdict for report in reports)
         summary = ", ".join(f"{counts[v]} {v}" for v in ("legacy", "inconclusive", "unregistered", "clean"))
         self.stdout.write(f"{len(reports)} domains: {summary}")

@@ -62,6 +62,7 @@ class SpfAnalysis:
     complete: bool = True
     root_answer: Answer | None = None  # the customer's own TXT answer (the report's apex TXT)
     advice: Advice | None = None  # what to change, checked (advice.py); the report's `spf.advice`
+    reached_legacy: list[tuple[str, ...]] = field(default_factory=list)  # evaluation paths to legacy targets
 
 
 # -- references ---------------------------------------------------------------------------------
@@ -248,6 +249,7 @@ async def analyze_spf(resolver: Resolver, domain: str, campaign: Campaign) -> Sp
         dns_lookups=outcome.dns_lookups,
         void_lookups=outcome.void_lookups,
         breaks_on_legacy_removal=bool(outcome.reached_legacy),
+        reached_legacy=outcome.reached_legacy,
         authorizes_successor=authorizes_successor,
         authorizes_legacy=authorizes_legacy,
         suggested_record=suggested[1],
