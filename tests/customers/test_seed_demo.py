@@ -1,10 +1,12 @@
-"""`manage.py seed_demo`: the documented demo, deterministic and idempotent."""
+"""`manage.py seed_demo`: the documented Japanese demo, deterministic and idempotent."""
 
+import datetime as dt
 from io import StringIO
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
 from customers.choices import MigrationStatus
 from customers.models import Customer, Domain, StatusChange
@@ -59,9 +61,20 @@ def test_it_creates_the_demo_and_is_idempotent():
     ]
 
     campaign = Campaign.objects.get()
-    assert campaign.to_contract()["end_date"] == "2022-09-30"
+    today = timezone.localdate()
+    # Dates relative to today: the service ends in a few months, the cleanup after it.
+    assert today + dt.timedelta(days=60) < campaign.end_date < today + dt.timedelta(days=200)
+    assert campaign.cleanup_date > campaign.end_date
+    assert campaign.internal_announcement_date < campaign.customer_announcement_date < today
     assert campaign.to_contract()["legacy"]["mx_hosts"] == ["*.po.2iij.net"]
-    assert campaign.customer_announcement_date is not None
+    assert campaign.legacy["name"] == "IIJポストオフィスサービス"
+    assert campaign.successor["name"] == "IIJセキュアMXサービス"
+
+    # What its users will see: Japanese businesses, contacts and reps.
+    names = list(Customer.objects.values_list("name", flat=True))
+    assert any(name.startswith("株式会社") for name in names) and any(name.endswith("有限会社") for name in names)
+    assert users.get(username="rep1").last_name == "佐藤"
+    assert all(not name.isascii() for name in names)
 
     before = snapshot()
     assert "(0 new)" in seed()

@@ -1,10 +1,13 @@
-"""`manage.py seed_demo`: a realistic, deterministic demo (idempotent).
+"""`manage.py seed_demo`: a realistic, deterministic demo of a Japanese ISP's customers (idempotent).
 
-The Post Office campaign of the contract's example (docs/campaign-file.md) plus its milestones, 5 sales
-reps, one ops user, one admin, ~300 customers with ~400 domains in every
-status, each reached through the real workflow (so the audit log is real).
-Domains are under the reserved `.example` TLD (RFC 2606), so a sweep of the
-demo never queries a real name. Running it again adds only what is missing.
+The campaign retires IIJ's Post Office service in favour of Secure MX (the
+contract's example, docs/campaign-file.md, with its dates moved relative to
+today: the end date a few months ahead, the cleanup date after it), 5 sales reps
+and one ops user with Japanese names, one admin, ~300 Japanese businesses with
+~400 domains in every status, each reached through the real workflow (so the
+audit log is real). Domains are under the reserved `.example` TLD (RFC 2606),
+so a sweep of the demo never queries a real name. Running it again adds only
+what is missing (the campaign's dates stay as first seeded).
 """
 
 import datetime as dt
@@ -24,60 +27,146 @@ from tracker.probe.domains import normalize_domain
 
 DEMO_PASSWORD = "demo-password-1"
 SEED = 20220930
+# The demo campaign's milestones, in days from the day the demo is seeded.
+DAYS_TO_END = 120
+DAYS_END_TO_CLEANUP = 45
+DAYS_SINCE_INTERNAL_ANNOUNCEMENT = 60
+DAYS_SINCE_CUSTOMER_ANNOUNCEMENT = 45
 
-POST_OFFICE = {
-    "slug": "post-office",
-    "name": "Post Office to Secure MX",
-    # The contract's example campaign, with the address and successor details it
-    # leaves empty filled in with documentation-only values (RFC 5737, RFC 2606),
-    # so the demo can show on-successor checks and address references.
-    "legacy": {
-        "name": "Post Office",
-        "mx_hosts": ["*.po.2iij.net"],
-        "spf_includes": ["spf.po.2iij.net"],
-        "ip_ranges": ["192.0.2.0/24"],
-        "outbound_ips": ["192.0.2.25"],
-    },
-    "successor": {
-        "name": "Secure MX",
-        "mx_hosts": ["*.securemx.example"],
-        "spf_includes": ["spf.securemx.example"],
-        "ip_ranges": ["198.51.100.0/24"],
-        "outbound_ips": ["198.51.100.25"],
-        "dkim_selectors": ["smx1"],
-    },
-    "end_date": "2022-09-30",
-    "cleanup_date": None,
-}
-MILESTONES = {
-    "internal_announcement_date": dt.date(2022, 5, 9),
-    "customer_announcement_date": dt.date(2022, 6, 1),
-}
 
+def post_office(today: dt.date) -> dict:
+    """The contract's example campaign under the services' Japanese names, dated from `today`.
+
+    The address and successor details the example leaves empty are filled in with
+    documentation-only values (RFC 5737, RFC 2606), so the demo can show
+    on-successor checks and address references.
+    """
+    end = today + dt.timedelta(days=DAYS_TO_END)
+    return {
+        "slug": "post-office",
+        "name": "IIJポストオフィスサービスからIIJセキュアMXサービスへの移行",
+        "legacy": {
+            "name": "IIJポストオフィスサービス",
+            "mx_hosts": ["*.po.2iij.net"],
+            "spf_includes": ["spf.po.2iij.net"],
+            "ip_ranges": ["192.0.2.0/24"],
+            "outbound_ips": ["192.0.2.25"],
+            # Its other servers (POP/IMAP/submission/webmail) and the mail domain of its mailboxes:
+            # the demo shows client settings and DMARC report addresses left on the old service.
+            "hosts": ["*.po.2iij.net"],
+            "mail_domains": ["po.2iij.net"],
+        },
+        "successor": {
+            "name": "IIJセキュアMXサービス",
+            "mx_hosts": ["*.securemx.example"],
+            "spf_includes": ["spf.securemx.example"],
+            "ip_ranges": ["198.51.100.0/24"],
+            "outbound_ips": ["198.51.100.25"],
+            "dkim_selectors": ["smx1"],
+            "hosts": ["*.securemx.example"],
+            "client_hosts": {
+                "imap": "imap.securemx.example",
+                "pop3": "pop.securemx.example",
+                "submission": "smtp.securemx.example",
+                "webmail": "webmail.securemx.example",
+            },
+            "dmarc_rua": ["mailto:dmarc-reports@securemx.example"],
+        },
+        "end_date": end.isoformat(),
+        "cleanup_date": (end + dt.timedelta(days=DAYS_END_TO_CLEANUP)).isoformat(),
+    }
+
+
+def milestones(today: dt.date) -> dict:
+    return {
+        "internal_announcement_date": today - dt.timedelta(days=DAYS_SINCE_INTERNAL_ANNOUNCEMENT),
+        "customer_announcement_date": today - dt.timedelta(days=DAYS_SINCE_CUSTOMER_ANNOUNCEMENT),
+    }
+
+
+# (username, given name, family name)
 REPS = [
-    ("rep1", "Hana", "Sato"),
-    ("rep2", "Marco", "Rossi"),
-    ("rep3", "Aisha", "Khan"),
-    ("rep4", "Lars", "Nilsson"),
-    ("rep5", "Yuki", "Tanaka"),
+    ("rep1", "花子", "佐藤"),
+    ("rep2", "健太", "鈴木"),
+    ("rep3", "美咲", "高橋"),
+    ("rep4", "大輔", "田中"),
+    ("rep5", "由紀", "伊藤"),
 ]
 
-_PREFIXES = (
-    "Northwind Harbor Summit Bluebird Cedar Granite Lakeside Maple Orchid Pioneer Redwood Silverline "
-    "Sunrise Tidewater Alder Beacon Copper Evergreen Falcon Highland Ironbridge Juniper Keystone Lumen "
-    "Meridian Oakridge Pinecrest Quarry Riverbend Sakura Tanuki Fujimi Kawa Midori Hoshi Aozora"
-).split()
-_TRADES = (
-    "Logistics Dental Bakery Architects Consulting Printing Legal Clinic Robotics Textiles Foods Travel "
-    "Accounting Motors Pharmacy Realty Studio Engineering Ceramics Brewing Optics Labs Insurance Farms"
-).split()
-_FORMS = ["Ltd", "Inc.", "K.K.", "GmbH", "LLC", "& Co.", "Co., Ltd.", ""]
-_CONTACTS = (
-    "Akira Ben Chloe Daniel Emi Farid Grace Hiro Ines Jonas Kenji Lea Mina Noah Olivia Ravi Sara Taro".split()
-)
-_SURNAMES = (
-    "Abe Brown Costa Dubois Endo Fischer Garcia Hayashi Ito Jensen Kato Lopez Mori Novak Ogawa Patel".split()
-)
+# (name part, its romanisation for the domain)
+_PREFIXES = [
+    ("さくら", "sakura"),
+    ("富士", "fuji"),
+    ("みどり", "midori"),
+    ("青空", "aozora"),
+    ("北斗", "hokuto"),
+    ("東海", "tokai"),
+    ("瀬戸内", "setouchi"),
+    ("大和", "yamato"),
+    ("若葉", "wakaba"),
+    ("朝日", "asahi"),
+    ("光", "hikari"),
+    ("星野", "hoshino"),
+    ("川口", "kawaguchi"),
+    ("松本", "matsumoto"),
+    ("山田", "yamada"),
+    ("中村", "nakamura"),
+    ("小林", "kobayashi"),
+    ("加藤", "kato"),
+    ("吉田", "yoshida"),
+    ("森", "mori"),
+    ("日本橋", "nihonbashi"),
+    ("信州", "shinshu"),
+    ("みなと", "minato"),
+    ("ひまわり", "himawari"),
+    ("かえで", "kaede"),
+    ("つばさ", "tsubasa"),
+    ("明星", "myojo"),
+    ("白鳥", "hakucho"),
+    ("紅葉", "momiji"),
+    ("錦", "nishiki"),
+    ("琵琶湖", "biwako"),
+    ("阿蘇", "aso"),
+    ("那須", "nasu"),
+    ("湘南", "shonan"),
+]
+_TRADES = [
+    ("物流", "logistics"),
+    ("歯科医院", "dental"),
+    ("製菓", "seika"),
+    ("設計事務所", "sekkei"),
+    ("コンサルティング", "consulting"),
+    ("印刷", "insatsu"),
+    ("法律事務所", "law"),
+    ("クリニック", "clinic"),
+    ("精機", "seiki"),
+    ("繊維", "textile"),
+    ("食品", "foods"),
+    ("トラベル", "travel"),
+    ("会計事務所", "kaikei"),
+    ("自動車", "motors"),
+    ("薬局", "pharmacy"),
+    ("不動産", "realty"),
+    ("工務店", "komuten"),
+    ("製作所", "works"),
+    ("陶器", "toki"),
+    ("酒造", "shuzo"),
+    ("眼鏡", "megane"),
+    ("研究所", "labs"),
+    ("保険サービス", "hoken"),
+    ("農園", "farm"),
+]
+# Where the legal form stands: before (株式会社さくら物流) or after (さくら物流株式会社) the name.
+_FORMS = [
+    ("株式会社", "before"),
+    ("株式会社", "after"),
+    ("有限会社", "after"),
+    ("合同会社", "after"),
+    ("一般社団法人", "before"),
+    ("", "none"),
+]
+_CONTACT_FAMILY = "佐々木 山本 井上 木村 林 清水 山崎 池田 阿部 橋本 石川 前田 藤田 岡田 後藤 長谷川".split()
+_CONTACT_GIVEN = "翔太 陽菜 大翔 結衣 蓮 美咲 健一 真由美 浩二 恵子 拓也 彩 誠 愛 直樹 優子".split()
 
 # How the demo spreads over the workflow, and a path through it to each status.
 _STATUS_WEIGHTS = {
@@ -99,18 +188,24 @@ _PATHS = {
     MigrationStatus.UNREACHABLE: ["unreachable"],
 }
 _NOTES = {
-    "contacted": ["Sent the retirement notice by phone and email.", "Spoke to the IT contact."],
-    "scheduled": ["Cut-over booked with their IT partner.", "Agreed a date after month-end close."],
-    "migrating": ["MX switched, SPF still to update.", "Moving mailboxes in batches."],
-    "migrated": ["Customer confirms mail flows via Secure MX.", "Done; legacy include removed."],
-    "leaving": ["Moving to another provider; asked them to clean up DNS.", "Contract ends in Q3."],
-    "unreachable": ["No answer to three calls and two emails.", "Contact left the company."],
+    "contacted": ["電話とメールでサービス終了のご案内をしました。", "情報システム担当の方と話しました。"],
+    "scheduled": ["委託先のIT業者と切り替え日を決めました。", "月末の締め処理の後に切り替える予定です。"],
+    "migrating": ["MXは切り替え済み、SPFはこれから更新します。", "メールボックスを順に移行中です。"],
+    "migrated": [
+        "セキュアMX経由でメールが届いているとお客様が確認済みです。",
+        "完了。旧サービスのincludeも削除済み。",
+    ],
+    "leaving": ["他社へ移られます。DNSの後片付けをお願いしました。", "第3四半期で契約終了です。"],
+    "unreachable": ["3回電話し2回メールしましたが応答がありません。", "ご担当者が退職されました。"],
 }
 
 
-def _slug(text: str) -> str:
-    keep = "".join(ch if ch.isalnum() else "-" for ch in text.lower())
-    return "-".join(part for part in keep.split("-") if part)
+def company_name(prefix: str, trade: str, form: str, place: str) -> str:
+    if place == "before":
+        return f"{form}{prefix}{trade}"
+    if place == "after":
+        return f"{prefix}{trade}{form}"
+    return f"{prefix}{trade}"
 
 
 class Command(BaseCommand):
@@ -124,8 +219,8 @@ class Command(BaseCommand):
         rng = random.Random(SEED)
         self.campaign()
         reps = [self.user(username, first, last, REPS_GROUP) for username, first, last in REPS]
-        self.user("ops", "Olga", "Operations", OPS_GROUP)
-        self.user("admin", "Ada", "Admin", None, superuser=True)
+        self.user("ops", "直美", "渡辺", OPS_GROUP)
+        self.user("admin", "Admin", "", None, superuser=True)
         created = self.customers(rng, reps, customers)
         self.stdout.write(
             f"Demo ready: {Customer.objects.count()} customers ({created} new), "
@@ -134,10 +229,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Logins (password {DEMO_PASSWORD!r}): ops, rep1 ... rep5, admin (also /admin/).")
 
     def campaign(self) -> Campaign:
-        campaign = Campaign.objects.filter(slug=POST_OFFICE["slug"]).first()
+        today = timezone.localdate()
+        campaign = Campaign.objects.filter(slug="post-office").first()
         if campaign is None:
-            campaign, _ = Campaign.from_contract(POST_OFFICE)
-            for name, value in MILESTONES.items():
+            campaign, _ = Campaign.from_contract(post_office(today))
+            for name, value in milestones(today).items():
                 setattr(campaign, name, value)
             campaign.save()
         return campaign
@@ -166,33 +262,36 @@ class Command(BaseCommand):
         weights = list(_STATUS_WEIGHTS.values())
         existing = set(Customer.objects.values_list("account_id", flat=True))
         taken_domains = set(Domain.objects.values_list("name", flat=True))
-        announced = timezone.make_aware(
-            dt.datetime.combine(MILESTONES["customer_announcement_date"], dt.time(9))
-        )
+        campaign = Campaign.objects.get(slug="post-office")
+        announced = timezone.make_aware(dt.datetime.combine(campaign.customer_announcement_date, dt.time(9)))
         created = 0
         for number in range(1, count + 1):
             # Draw every random value whether or not the customer exists, so reruns stay deterministic.
-            prefix, trade, form = rng.choice(_PREFIXES), rng.choice(_TRADES), rng.choice(_FORMS)
-            name = f"{prefix} {trade} {form}".strip()
+            (prefix, prefix_romaji), (trade, trade_romaji) = rng.choice(_PREFIXES), rng.choice(_TRADES)
+            form, place = rng.choice(_FORMS)
+            name = company_name(prefix, trade, form, place)
             rep = rng.choice(reps)
             status = rng.choices(statuses, weights)[0]
-            contact = f"{rng.choice(_CONTACTS)} {rng.choice(_SURNAMES)}"
+            family, given = rng.choice(_CONTACT_FAMILY), rng.choice(_CONTACT_GIVEN)
+            contact = f"{family} {given}"
             extra_domains = rng.choices([0, 1, 2], [70, 25, 5])[0]
             notice_offset = dt.timedelta(days=rng.randint(0, 40), minutes=rng.randint(0, 600))
             note_picks = [rng.randint(0, 1) for _ in range(4)]
             account_id = f"PO-{10000 + number}"
             if account_id in existing:
                 continue
-            domains = self.domain_names(_slug(f"{prefix} {trade}"), number, extra_domains, taken_domains)
-            if trade == "Bakery":
-                # A few IDN domains (stored as A-labels like any other).
-                domains += self.domain_names(f"bäckerei-{_slug(prefix)}", number, 0, taken_domains)
+            domains = self.domain_names(
+                f"{prefix_romaji}-{trade_romaji}", number, extra_domains, taken_domains
+            )
+            if trade_romaji in ("seika", "shuzo"):
+                # A few Japanese domain names (stored as A-labels like any other).
+                domains += self.domain_names(f"{prefix}{trade}", number, 0, taken_domains)
             customer = Customer.objects.create(
                 name=name,
                 account_id=account_id,
                 rep=rep,
                 contact_name=contact,
-                contact_email=f"{contact.split()[0].lower()}@{domains[0]}",
+                contact_email=f"info@{domains[0]}",
                 notice_sent_at=announced + notice_offset if status != MigrationStatus.NOT_CONTACTED else None,
             )
             for domain in domains:

@@ -32,6 +32,14 @@ SERVICE_RECORDS = {
     SUCCESSOR_SPF: {"TXT": ["v=spf1 ip4:198.51.100.0/24 ip6:2001:db8:5::/48 -all"]},
     "mx1.securemx.example": {"A": ["198.51.100.10"]},
     "mx2.securemx.example": {"A": ["198.51.100.11"]},
+    # The legacy service's client servers, and the successor's (RFC 5737 addresses).
+    "pop.po.2iij.net": {"A": ["192.0.2.40"]},
+    "imap.po.2iij.net": {"A": ["192.0.2.41"]},
+    "smtp.po.2iij.net": {"A": ["192.0.2.42"]},
+    "imap.securemx.example": {"A": ["198.51.100.41"]},
+    "pop.securemx.example": {"A": ["198.51.100.40"]},
+    "smtp.securemx.example": {"A": ["198.51.100.42"]},
+    "webmail.securemx.example": {"A": ["198.51.100.43"]},
     "_spf.otherhost.example": {"TXT": ["v=spf1 ip4:203.0.113.0/24 -all"]},
     "mx.otherhost.example": {"A": ["203.0.113.5"]},
     # A bulky third-party sender: customers who keep it next to both services go over 10 lookups.
@@ -96,7 +104,19 @@ def zone_for(domain: str, status: str) -> dict:
         records[domain]["TXT"] = [spf]
     dmarc = DMARC[pick(domain, "dmarc", len(DMARC))]
     if dmarc:
+        if status in ("not_contacted", "contacted") and pick(domain, "rua", 3) == 0:
+            dmarc = "v=DMARC1; p=none; rua=mailto:dmarc-reports@po.2iij.net"  # reports still go to the old service
+        # RFC 7489 7.1: the successor's report mailbox accepts this domain's reports.
+        records[f"{domain}._report._dmarc.securemx.example"] = {"TXT": ["v=DMARC1"]}
         records[f"_dmarc.{domain}"] = {"TXT": [dmarc.format(d=domain)]}
+    if status not in ("migrated", "leaving"):
+        # Mail client settings published for the old service.
+        clients = pick(domain, "clients", 4)
+        if clients == 0:
+            records[f"mail.{domain}"] = {"CNAME": ["pop.po.2iij.net"]}
+        elif clients == 1:
+            records[f"_imaps._tcp.{domain}"] = {"SRV": [(0, 1, 993, "imap.po.2iij.net")]}
+            records[f"_submission._tcp.{domain}"] = {"SRV": [(0, 1, 587, "smtp.po.2iij.net")]}
     return records
 
 
