@@ -77,3 +77,10 @@ def allowed_next_statuses(current: str) -> list[MigrationStatus]:
     """The statuses `current` may move to, in workflow order (for forms)."""
     allowed = ALLOWED_TRANSITIONS.get(current, frozenset())
     return [status for status in MigrationStatus if status in allowed]
+
+
+class Language(models.TextChoices):
+    """The languages of the interface, mails and notices (settings.LANGUAGES)."""
+
+    JAPANESE = "ja", "日本語"
+    ENGLISH = "en", "English"

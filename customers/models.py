@@ -9,13 +9,16 @@ same customer never silently overwrite each other.
 
 from __future__ import annotations
 
+import zoneinfo
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from customers.choices import ALLOWED_TRANSITIONS, MigrationStatus, allowed_next_statuses
+from customers.choices import ALLOWED_TRANSITIONS, Language, MigrationStatus, allowed_next_statuses
 from tracker.probe.domains import DomainNameError, normalize_domain
 
 
@@ -219,3 +222,47 @@ class StatusChange(models.Model):
         if self.pk is not None and not self._state.adding:
             raise TypeError("The status history is append-only.")
         super().save(*args, **kwargs)
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("%(value)s is not a time zone."), params={"value": value}) from None
+
+
+class UserProfileQuerySet(models.QuerySet):
+    def for_user(self, user) -> UserProfile:
+        """The user's profile, or an unsaved one with the deployment's defaults: created on first save."""
+        profile = self.filter(user=user).first()
+        return profile if profile is not None else UserProfile(user=user)
+
+
+class UserProfile(models.Model):
+    """A person's language and time zone: pages, digests and dates follow them."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    # Blank: the browser's language on pages, the deployment's LANGUAGE_CODE in mails.
+    language = models.CharField(_("language"), max_length=8, choices=Language.choices, blank=True)
+    # Blank: the deployment's TIME_ZONE.
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, validators=[validate_time_zone])
+    # The local date of the last task digest, so each rep gets one per day at their own hour.
+    digest_sent_on = models.DateField(null=True, blank=True, editable=False)
+
+    objects = UserProfileQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language or '-'} {self.time_zone or '-'}"
+
+    @property
+    def mail_language(self) -> str:
+        """The language of this person's mails: theirs, else the deployment's."""
+        return self.language or settings.LANGUAGE_CODE
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone or settings.TIME_ZONE)

@@ -21,7 +21,7 @@ PY
 ensure_debian_packages() {
   local missing=()
   while [ $# -gt 0 ]; do
-    command -v "$1" >/dev/null 2>&1 || [ -x "$1" ] || missing+=("$2")
+    command -v "$1" >/dev/null 2>&1 || [ -e "$1" ] || missing+=("$2")
     shift 2
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -32,6 +32,11 @@ ensure_debian_packages() {
   say "installing Debian packages: ${missing[*]}"
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+# Compile the translations (locale/*/LC_MESSAGES/django.po -> .mo); the .mo files are not in git.
+compile_messages() {
+  .venv/bin/python manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=staticfiles >/dev/null
 }
 
 # Start a private Redis on a free loopback port; sets REDIS_URL and REDIS_PID.

@@ -28,6 +28,10 @@ else
   say "broker: Kombu filesystem transport in .broker/ (no redis-server found; install Redis for production)"
 fi
 
+# Translations are compiled from locale/ at every start (gettext's msgfmt).
+ensure_debian_packages msgfmt gettext
+compile_messages
+
 say "database: ${DATABASE_URL:-SQLite file db.sqlite3}"
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py collectstatic --noinput >/dev/null

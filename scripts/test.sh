@@ -9,7 +9,9 @@ scripts/check_runtime_deps.sh
 ensure_debian_packages \
   redis-server redis-server \
   "$PG_BIN/initdb" postgresql-15 \
-  /usr/bin/chromium chromium
+  /usr/bin/chromium chromium \
+  msgfmt gettext \
+  /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc fonts-noto-cjk
 
 SERVICES="$(mktemp -d /tmp/tracker-test.XXXXXX)"
 chmod 755 "$SERVICES"
@@ -27,6 +29,9 @@ say "ruff check"
 
 say "makemigrations --check"
 .venv/bin/python manage.py makemigrations --check --dry-run >/dev/null
+
+say "compilemessages"
+compile_messages
 
 say "collectstatic"
 .venv/bin/python manage.py collectstatic --noinput >/dev/null

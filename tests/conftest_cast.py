@@ -83,3 +83,10 @@ def fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def english_in_utc(settings):
+    """Tests read English text and UTC clocks unless they ask for Japanese (tests/i18n)."""
+    settings.LANGUAGE_CODE = "en"
+    settings.TIME_ZONE = "UTC"

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.template import TemplateSyntaxError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from customers.models import Customer
+from customers.choices import Language
+from customers.models import Customer, UserProfile
 from customers.roles import REPS_GROUP
-from tracker.common.forms import style_widgets
+from tracker.common.forms import BootstrapModelForm, style_widgets
 from tracker.models import Campaign, NoticeTemplate
 from tracker.probe import campaign as probe_campaign
 from tracker.services.notices import compile_notice_template
@@ -284,3 +288,33 @@ class NoticeTemplateForm(forms.ModelForm):
 
     def clean_body(self) -> str:
         return self._compiled("body")
+
+
+# -- the person's own profile ------------------------------------------------------------------------
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    """The zones people here pick first, then every zone the system knows."""
+    first = ["Asia/Tokyo", "UTC"]
+    rest = sorted(zone for zone in zoneinfo.available_timezones() if zone not in first and "/" in zone)
+    return [(zone, zone) for zone in first + rest]
+
+
+class ProfileForm(BootstrapModelForm):
+    """A person's language and time zone (customers.models.UserProfile)."""
+
+    class Meta:
+        model = UserProfile
+        fields = ["language", "time_zone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [("", _("Browser's language")), *Language.choices]
+        self.fields["language"].help_text = _("Pages, task digests and dates use this language.")
+        self.fields["time_zone"] = forms.ChoiceField(
+            label=_("Time zone"),
+            choices=[("", _("Deployment default (%(zone)s)") % {"zone": settings.TIME_ZONE}), *_time_zone_choices()],
+            required=False,
+            help_text=_("Times on pages and the hour your digest arrives (08:30 in this zone)."),
+        )
+        style_widgets(self)

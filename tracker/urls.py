@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from tracker.views import campaigns, customers, dashboard, domains, notices, sweeps, tasks
+from tracker.views import account, campaigns, customers, dashboard, domains, notices, sweeps, tasks
 
 app_name = "tracker"
 
 urlpatterns = [
+    # The person's own profile
+    path("account/", account.account, name="account"),
     # The rep's workspace
     path("customers/", customers.customer_list, name="customer_list"),
     path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),

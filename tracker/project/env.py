@@ -7,6 +7,7 @@ the process refuses to start and says which variable holds what.
 from __future__ import annotations
 
 import os
+import zoneinfo
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -48,6 +49,30 @@ def env_int(name: str, default: int) -> int:
 
 def env_float(name: str, default: float) -> float:
     return _number(name, default, float)
+
+
+def env_choice(name: str, default: str, choices) -> str:
+    """One of `choices` (e.g. a language code from LANGUAGES); anything else stops the start."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of {', '.join(choices)}")
+    return value
+
+
+def env_time_zone(name: str, default: str) -> str:
+    """An IANA zone name such as Asia/Tokyo; a typo (Asia/Tokio) stops the start instead of becoming UTC."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip()
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a time zone name (e.g. Asia/Tokyo, UTC)") from None
+    return value
 
 
 def env_list(name: str, default: str = "") -> list[str]:

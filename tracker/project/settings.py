@@ -11,7 +11,7 @@ from pathlib import Path
 import dj_database_url
 import dj_email_url
 
-from tracker.project.env import env_bool, env_float, env_int, env_list, env_str
+from tracker.project.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_time_zone
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -49,10 +49,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Before login: the browser's Accept-Language picks ja or en (LANGUAGES).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After login: the user's own language and time zone (their profile) win.
+    "customers.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -69,6 +73,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
             ],
         },
     },
@@ -101,10 +107,15 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
 
-LANGUAGE_CODE = "en-us"
-TIME_ZONE = env_str("TIME_ZONE", "UTC")
+# Japanese first: the deployment's defaults; each user picks their own in their profile.
+LANGUAGES = [("ja", "日本語"), ("en", "English")]
+LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "ja", [code for code, _ in LANGUAGES])
+TIME_ZONE = env_time_zone("TIME_ZONE", "Asia/Tokyo")
 USE_I18N = True
 USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our date formats per language (tracker/project/formats/ja/formats.py: 2026年12月1日).
+FORMAT_MODULE_PATH = ["tracker.project.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
