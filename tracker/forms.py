@@ -313,7 +313,10 @@ class ProfileForm(BootstrapModelForm):
         self.fields["language"].help_text = _("Pages, task digests and dates use this language.")
         self.fields["time_zone"] = forms.ChoiceField(
             label=_("Time zone"),
-            choices=[("", _("Deployment default (%(zone)s)") % {"zone": settings.TIME_ZONE}), *_time_zone_choices()],
+            choices=[
+                ("", _("Deployment default (%(zone)s)") % {"zone": settings.TIME_ZONE}),
+                *_time_zone_choices(),
+            ],
             required=False,
             help_text=_("Times on pages and the hour your digest arrives (08:30 in this zone)."),
         )
