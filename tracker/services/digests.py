@@ -1,8 +1,11 @@
-"""Mails on a schedule: a weekly digest to each rep, a daily summary to operations.
+"""Mails on a schedule: a daily digest to each rep, a daily summary to operations.
 
 Both are plain-text mails through Django's email framework, rendered from
-templates/tracker/email/. Beat starts them (see tracker.services.schedules); the
-functions take `today` so tests and a catch-up run can pick the day.
+templates/tracker/email/ in the recipient's language and time zone (their
+UserProfile). Beat fires the rep digest every 30 minutes; each rep gets it once a
+day, once their own clock has passed DIGEST_LOCAL_TIME (08:30 in Tokyo for a rep
+in Tokyo, 08:30 in London for one there). The functions take `today`/`now` so
+tests and a catch-up run can pick the moment.
 """
 
 from __future__ import annotations
@@ -16,14 +19,18 @@ from django.core.mail import EmailMessage, get_connection
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from customers.models import Domain
+from customers.models import Domain, UserProfile
 from customers.roles import OPS_GROUP
 from tracker.choices import Priority, TaskKind, TaskStatus, Verdict
 from tracker.models import Campaign, DomainState, FollowUpTask, Sweep
 
 BREAKING_LISTED = 50
+# Reps read their digest at the start of their working day, in their own zone.
+DIGEST_LOCAL_TIME = dt.time(8, 30)
 
 
 def _url(name: str) -> str:
@@ -59,32 +66,73 @@ def rep_digest_lines(user, today: dt.date) -> list[DigestLine]:
     return lines
 
 
-def rep_digest(user, today: dt.date | None = None) -> EmailMessage | None:
-    """The weekly mail for one rep; None when there is nothing to do or nowhere to send it."""
-    today = today or timezone.localdate()
-    lines = rep_digest_lines(user, today)
-    if not lines or not user.email:
-        return None
-    overdue = sum(line.overdue for line in lines)
-    body = render_to_string(
-        "tracker/email/rep_digest.txt",
-        {"user": user, "tasks": lines, "overdue_count": overdue, "tasks_url": _url("tracker:task_list")},
-    )
-    subject = f"Your follow-up tasks: {len(lines)} open" + (f", {overdue} overdue" if overdue else "")
-    return EmailMessage(subject, body, to=[user.email])
+def rep_digest(user, today: dt.date | None = None, profile: UserProfile | None = None) -> EmailMessage | None:
+    """The day's mail for one rep, in their language and zone; None when there is nothing to do or nowhere to send it."""
+    profile = profile or UserProfile.objects.for_user(user)
+    with translation.override(profile.mail_language), timezone.override(profile.zone):
+        today = today or timezone.localdate()
+        lines = rep_digest_lines(user, today)
+        if not lines or not user.email:
+            return None
+        overdue = sum(line.overdue for line in lines)
+        body = render_to_string(
+            "tracker/email/rep_digest.txt",
+            {"user": user, "tasks": lines, "overdue_count": overdue, "tasks_url": _url("tracker:task_list")},
+        )
+        subject = ngettext(
+            "Your follow-up tasks: %(count)d open", "Your follow-up tasks: %(count)d open", len(lines)
+        ) % {"count": len(lines)}
+        if overdue:
+            subject += _(", %(overdue)d overdue") % {"overdue": overdue}
+        return EmailMessage(subject, body, to=[user.email])
 
 
-def send_rep_digests(today: dt.date | None = None) -> int:
-    """One digest per rep with open tasks; returns the number of mails sent."""
-    today = today or timezone.localdate()
+def _digest_candidates(today: dt.date):
+    """Active users with an actionable task on `today` (a day or so either way: zones differ)."""
     assignees = (
         FollowUpTask.objects.actionable(today)
         .exclude(assignee=None)
         .values_list("assignee", flat=True)
         .distinct()
     )
-    users = get_user_model().objects.filter(pk__in=assignees, is_active=True).order_by("pk")
-    messages = [message for user in users if (message := rep_digest(user, today)) is not None]
+    return get_user_model().objects.filter(pk__in=assignees, is_active=True).order_by("pk")
+
+
+def _claim_digest_day(profile: UserProfile, day: dt.date) -> bool:
+    """Record `day` as the rep's digest day; False if another run already sent it (conditional UPDATE)."""
+    if profile.pk is None:
+        profile.save()
+    claimed = (
+        UserProfile.objects.filter(pk=profile.pk)
+        .filter(Q(digest_sent_on__isnull=True) | Q(digest_sent_on__lt=day))
+        .update(digest_sent_on=day)
+    )
+    profile.digest_sent_on = day
+    return claimed == 1
+
+
+def send_rep_digests(today: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """The digests due now; returns the number of mails sent.
+
+    With `today` (a catch-up run, `manage.py send_digests`): every rep with open
+    tasks gets that day's digest now, whatever their clock says. Without it (beat):
+    each rep whose local time has passed DIGEST_LOCAL_TIME and who has not had
+    today's digest yet. The day is recorded before the mail goes out, so two runs
+    never send twice (a failed send is not retried that day).
+    """
+    now = now or timezone.now()
+    messages = []
+    for user in _digest_candidates(today or timezone.localdate(now)):
+        profile = UserProfile.objects.for_user(user)
+        local = now.astimezone(profile.zone)
+        day = today or local.date()
+        if today is None and local.time() < DIGEST_LOCAL_TIME:
+            continue
+        if today is None and profile.digest_sent_on is not None and profile.digest_sent_on >= day:
+            continue
+        message = rep_digest(user, day, profile)
+        if message is not None and _claim_digest_day(profile, day):
+            messages.append(message)
     with get_connection() as connection:
         return connection.send_messages(messages) or 0
 
@@ -122,26 +170,51 @@ def ops_summary_context(today: dt.date, now: dt.datetime | None = None) -> dict:
     return {"today": today, "campaigns": items}
 
 
-def ops_summary(today: dt.date | None = None, now: dt.datetime | None = None) -> EmailMessage | None:
-    today = today or timezone.localdate()
-    recipients = list(
+def _ops_recipients() -> dict[tuple[str, str], list[str]]:
+    """Operations' addresses grouped by (language, zone): one summary per group, each in its own words."""
+    users = (
         get_user_model()
         .objects.filter(Q(groups__name=OPS_GROUP) | Q(is_superuser=True), is_active=True)
         .exclude(email="")
-        .values_list("email", flat=True)
         .distinct()
     )
-    context = ops_summary_context(today, now)
-    if not recipients or not context["campaigns"]:
-        return None
-    body = render_to_string("tracker/email/ops_summary.txt", context)
-    breaking = sum(item["breaking_count"] for item in context["campaigns"])
-    new = sum(len(item["new_legacy"]) for item in context["campaigns"])
-    fixed = sum(len(item["fixed"]) for item in context["campaigns"])
-    subject = f"Retirement summary {today:%Y-%m-%d}: {new} new legacy, {fixed} fixed, {breaking} would break"
-    return EmailMessage(subject, body, to=sorted(recipients))
+    profiles = {profile.user_id: profile for profile in UserProfile.objects.filter(user__in=users)}
+    groups: dict[tuple[str, str], set[str]] = {}
+    for user in users:
+        profile = profiles.get(user.pk) or UserProfile(user=user)
+        groups.setdefault((profile.mail_language, profile.zone.key), set()).add(user.email)
+    return {key: sorted(emails) for key, emails in sorted(groups.items())}
+
+
+def ops_summaries(today: dt.date | None = None, now: dt.datetime | None = None) -> list[EmailMessage]:
+    """The day's summary for operations, one mail per language and zone of its readers."""
+    messages = []
+    for (language, zone), recipients in _ops_recipients().items():
+        with translation.override(language), timezone.override(zone):
+            day = today or timezone.localdate(now)
+            context = ops_summary_context(day, now)
+            if not context["campaigns"]:
+                return []
+            body = render_to_string("tracker/email/ops_summary.txt", context)
+            breaking = sum(item["breaking_count"] for item in context["campaigns"])
+            new = sum(len(item["new_legacy"]) for item in context["campaigns"])
+            fixed = sum(len(item["fixed"]) for item in context["campaigns"])
+            subject = _(
+                "Retirement summary %(day)s: %(new)d new legacy, %(fixed)d fixed, %(breaking)d would break"
+            ) % {"day": f"{day:%Y-%m-%d}", "new": new, "fixed": fixed, "breaking": breaking}
+            messages.append(EmailMessage(subject, body, to=recipients))
+    return messages
+
+
+def ops_summary(today: dt.date | None = None, now: dt.datetime | None = None) -> EmailMessage | None:
+    """The summary for the first group of readers (the only one where operations share a language)."""
+    messages = ops_summaries(today, now)
+    return messages[0] if messages else None
 
 
 def send_ops_summary(today: dt.date | None = None) -> int:
-    message = ops_summary(today)
-    return message.send() if message is not None else 0
+    messages = ops_summaries(today)
+    if not messages:
+        return 0
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0

@@ -70,6 +70,8 @@ REP_DIGEST_TASK = "tracker.send_rep_digests"
 OPS_SUMMARY_TASK = "tracker.send_ops_summary"
 WAKE_SNOOZED_TASK = "tracker.wake_snoozed_tasks"
 RESUME_STALLED_TASK = "tracker.resume_stalled_sweeps"
+REP_DIGEST_NAME = "Daily task digest to reps (08:30 local time)"
+OLD_REP_DIGEST_NAME = "Weekly task digest to reps"
 
 
 def _crontab(minute="0", hour="*", day_of_week="*") -> CrontabSchedule:
@@ -127,8 +129,17 @@ def ensure_schedules() -> list[str]:
             "Fires hourly; re-checks every 4 h, hourly in the 14 days before the end or cleanup date.",
         ):
             created.append(recheck_name(campaign))
+    # The weekly Monday digest became a daily one at each rep's local hour: move the old row.
+    PeriodicTask.objects.filter(name=OLD_REP_DIGEST_NAME).exclude(
+        name__in=PeriodicTask.objects.filter(name=REP_DIGEST_NAME).values("name")
+    ).update(name=REP_DIGEST_NAME, crontab=_crontab("0,30"), description="Every 30 min (was weekly)")
     for name, task, crontab, description in (
-        ("Weekly task digest to reps", REP_DIGEST_TASK, _crontab("0", "7", "1"), "Mondays 07:00"),
+        (
+            REP_DIGEST_NAME,
+            REP_DIGEST_TASK,
+            _crontab("0,30"),
+            "Every 30 min: each rep's daily digest once their local time passes 08:30",
+        ),
         ("Daily operations summary", OPS_SUMMARY_TASK, _crontab("30", "7"), "Every day 07:30"),
         ("Wake snoozed tasks", WAKE_SNOOZED_TASK, _crontab("0", "6"), "Every day 06:00"),
         (
