@@ -57,8 +57,9 @@ def test_a_draft_states_the_exact_dns_change_per_domain(checked_customer, campai
 
 
 def test_the_campaign_template_is_used_when_there_is_one(checked_customer, campaign):
-    NoticeTemplate.objects.create(
+    NoticeTemplate.objects.create(  # in the language of the notices drafted here (en)
         campaign=campaign,
+        language="en",
         subject="{{ campaign.name }}: your changes",
         body="{% for item in domains %}{{ item.domain.name }}={{ item.changes|length }};{% endfor %}",
     )
@@ -99,8 +100,9 @@ def test_a_customer_without_an_address_cannot_be_mailed(checked_customer, campai
 
 def test_the_template_gets_plain_data_not_models(checked_customer, campaign, rep):
     """Ops edit the template: it must not reach the rep's password hash, or any model."""
-    NoticeTemplate.objects.create(
+    NoticeTemplate.objects.create(  # in the language of the notices drafted here (en)
         campaign=campaign,
+        language="en",
         subject="[{{ customer.rep.password }}]",
         body=(
             "[{{ customer.rep.password }}][{{ customer.rep.name }}]"
@@ -114,7 +116,7 @@ def test_the_template_gets_plain_data_not_models(checked_customer, campaign, rep
 
 @pytest.mark.parametrize("body", ['{% load static %}{% static "x" %}', '{% include "base.html" %}'])
 def test_the_template_cannot_load_tags_or_other_templates(checked_customer, campaign, body):
-    NoticeTemplate.objects.create(campaign=campaign, subject="s", body=body)
+    NoticeTemplate.objects.create(campaign=campaign, language="en", subject="s", body=body)
     with pytest.raises(NoticeError, match="template has an error"):
         notice_draft(checked_customer, campaign)
     assert not CustomerNotice.objects.exists()

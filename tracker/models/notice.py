@@ -6,23 +6,31 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from customers.choices import Language
 from tracker.choices import NoticeChannel
 
 
 class NoticeTemplate(models.Model):
-    """The editable customer notice of a campaign (Django template syntax; see tracker.services.notices)."""
+    """A campaign's editable customer notice in one language (Django template syntax; see tracker.services.notices)."""
 
-    campaign = models.OneToOneField(
-        "tracker.Campaign", on_delete=models.CASCADE, related_name="notice_template"
+    campaign = models.ForeignKey(
+        "tracker.Campaign", on_delete=models.CASCADE, related_name="notice_templates"
     )
+    # Customers are Japanese businesses: their notices are Japanese unless someone writes another.
+    language = models.CharField(max_length=8, choices=Language.choices, default=Language.JAPANESE)
     subject = models.CharField(max_length=200)
     body = models.TextField(
         help_text="Django template. Context: customer, campaign, domains (each with its DNS changes), deadline."
     )
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "language"], name="notice_template_one_per_language")
+        ]
+
     def __str__(self) -> str:
-        return f"Notice template for {self.campaign_id}"
+        return f"Notice template for {self.campaign_id} ({self.language})"
 
 
 class CustomerNotice(models.Model):

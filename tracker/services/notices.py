@@ -1,7 +1,8 @@
 """Customer notices: a draft stating the exact DNS change per domain, then sent and recorded.
 
-`notice_draft(customer, campaign, by=None)` renders the campaign's editable
-`NoticeTemplate` (or the default, templates/tracker/email/notice_default.txt)
+`notice_draft(customer, campaign, by=None, language=None)` renders the campaign's
+editable `NoticeTemplate` in that language (Japanese by default: LANGUAGE_CODE), or
+the default for the language (templates/tracker/email/notice_default[_ja].txt)
 with each domain's changes from its latest check: the SPF record to publish
 (and where), the MX hosts to set, the deadline. The draft is a row; the rep
 may edit subject and body before `notice_send(notice, by, via_email=True)`,
@@ -19,11 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
 from django.template.loader import get_template
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from tracker.choices import NoticeChannel
@@ -32,6 +35,29 @@ from tracker.probe.stored import StoredReport
 
 DEFAULT_SUBJECT = "Action needed: DNS changes for your mail before {{ deadline|date:'j F Y' }}"
 DEFAULT_TEMPLATE = "tracker/email/notice_default.txt"
+# Formal business Japanese (です/ます, 御中/様), the deadline as 2027年3月31日.
+DEFAULT_SUBJECTS = {
+    "en": DEFAULT_SUBJECT,
+    "ja": "【重要】{{ deadline|date:'Y年n月j日' }}までにメールの DNS 設定変更をお願いします",
+}
+DEFAULT_TEMPLATES = {"en": DEFAULT_TEMPLATE, "ja": "tracker/email/notice_default_ja.txt"}
+
+
+def notice_language(language: str | None = None) -> str:
+    """The notice's language: the one asked for if we have it, else the deployment's (Japanese)."""
+    return (
+        language
+        if language in DEFAULT_TEMPLATES
+        else (settings.LANGUAGE_CODE if settings.LANGUAGE_CODE in DEFAULT_TEMPLATES else "ja")
+    )
+
+
+def default_sources(language: str) -> dict:
+    """The default notice's subject and body sources in `language` (what ops start editing from)."""
+    return {
+        "subject": DEFAULT_SUBJECTS[language],
+        "body": get_template(DEFAULT_TEMPLATES[language]).template.source,
+    }
 
 
 # Only the built-in tags and filters; `{% include %}`/`{% extends %}` find no template.
@@ -51,27 +77,39 @@ class DomainChanges:
 
 def successor_mx_text(campaign) -> str:
     hosts = [host for host in campaign.successor.get("mx_hosts", []) if not host.startswith("*.")]
-    name = campaign.successor.get("name") or "the successor"
-    return ", ".join(hosts) if hosts else f"the MX hosts of {name} (see your welcome mail)"
+    name = campaign.successor.get("name") or _("the successor")
+    if hosts:
+        return ", ".join(hosts)
+    return _("the MX hosts of %(name)s (see your welcome mail)") % {"name": name}
 
 
 def domain_changes(domain, state: DomainState | None, campaign) -> DomainChanges:
     """What this customer must change in DNS for one domain, from its latest check."""
     item = DomainChanges(domain={"name": domain.name}, verdict=state.verdict if state else "")
     if state is None or state.latest_check is None:
-        item.changes.append("not checked yet: we will tell you once we have looked at it")
+        item.changes.append(_("not checked yet: we will tell you once we have looked at it"))
         return item
     report = StoredReport(state.latest_check.report)
     spf = report.spf
     if report.spf_references:
         where = spf.suggested_for or domain.name
         if spf.suggested_record:
-            item.changes.append(f'publish this SPF record (TXT) at {where}: "{spf.suggested_record}"')
+            # The record itself is quoted exactly: the translation keeps %(record)s as it is.
+            item.changes.append(
+                _('publish this SPF record (TXT) at %(where)s: "%(record)s"')
+                % {"where": where, "record": spf.suggested_record}
+            )
         else:
             terms = sorted({ref.value for ref in report.spf_references})
-            item.changes.append(f"remove {', '.join(terms)} from the SPF record at {where}")
+            item.changes.append(
+                _("remove %(terms)s from the SPF record at %(where)s")
+                % {"terms": ", ".join(terms), "where": where}
+            )
     if report.has_legacy_mx:
-        item.changes.append(f"set the MX records of {domain.name} to {successor_mx_text(campaign)}")
+        item.changes.append(
+            _("set the MX records of %(domain)s to %(hosts)s")
+            % {"domain": domain.name, "hosts": successor_mx_text(campaign)}
+        )
     return item
 
 
@@ -114,6 +152,12 @@ def notice_context(customer: Customer, campaign) -> dict:
                 "name": (campaign.successor or {}).get("name", ""),
                 "mx_hosts": list((campaign.successor or {}).get("mx_hosts", [])),
                 "spf_includes": list((campaign.successor or {}).get("spf_includes", [])),
+                # The hosts a customer can type into DNS (no `*.suffix` patterns).
+                "named_mx_hosts": [
+                    host
+                    for host in (campaign.successor or {}).get("mx_hosts", [])
+                    if not host.startswith("*.")
+                ],
             },
         },
         "deadline": campaign.next_deadline(timezone.localdate()) or campaign.end_date,
@@ -126,39 +170,48 @@ def compile_notice_template(source: str):
     return NOTICE_ENGINE.from_string(source)
 
 
-def notice_render(customer: Customer, campaign, subject: str | None = None, body: str | None = None):
-    """(subject, body) for `customer`: from the given sources, else the campaign's template, else the default.
+def notice_render(
+    customer: Customer,
+    campaign,
+    subject: str | None = None,
+    body: str | None = None,
+    language: str | None = None,
+):
+    """(subject, body) for `customer` in `language`: from the given sources, else the campaign's
+    template in that language, else the default one.
 
     Raises NoticeError when the template cannot be compiled or rendered.
     """
-    context = Context(notice_context(customer, campaign), autoescape=False)
-    if subject is None or body is None:
-        template = NoticeTemplate.objects.filter(campaign=campaign).first()
-        if template is not None:
-            subject, body = template.subject, template.body
-    try:
-        # Plain-text mail: no HTML escaping (DNS text is shown as it is, inside quotes).
+    language = notice_language(language)
+    with translation.override(language):
+        context = Context(notice_context(customer, campaign), autoescape=False)
         if subject is None or body is None:
-            subject = compile_notice_template(DEFAULT_SUBJECT).render(context)
-            body = get_template(DEFAULT_TEMPLATE).template.render(context)
-        else:
-            subject = compile_notice_template(subject).render(context)
-            body = compile_notice_template(body).render(context)
-    except (
-        TemplateSyntaxError,
-        TemplateDoesNotExist,
-        ValueError,
-        TypeError,
-        LookupError,
-        ArithmeticError,
-    ) as error:
-        raise NoticeError(f"the notice template has an error: {error}") from error
+            template = NoticeTemplate.objects.filter(campaign=campaign, language=language).first()
+            if template is not None:
+                subject, body = template.subject, template.body
+        try:
+            # Plain-text mail: no HTML escaping (DNS text is shown as it is, inside quotes).
+            if subject is None or body is None:
+                subject = compile_notice_template(DEFAULT_SUBJECTS[language]).render(context)
+                body = get_template(DEFAULT_TEMPLATES[language]).template.render(context)
+            else:
+                subject = compile_notice_template(subject).render(context)
+                body = compile_notice_template(body).render(context)
+        except (
+            TemplateSyntaxError,
+            TemplateDoesNotExist,
+            ValueError,
+            TypeError,
+            LookupError,
+            ArithmeticError,
+        ) as error:
+            raise NoticeError(_("the notice template has an error: %(error)s") % {"error": error}) from error
     return " ".join(subject.split())[:200], body.strip() + "\n"
 
 
-def notice_draft(customer: Customer, campaign, by=None) -> CustomerNotice:
-    """A draft notice (a row, editable before sending) from the campaign's template."""
-    subject, body = notice_render(customer, campaign)
+def notice_draft(customer: Customer, campaign, by=None, language: str | None = None) -> CustomerNotice:
+    """A draft notice (a row, editable before sending) from the campaign's template in `language`."""
+    subject, body = notice_render(customer, campaign, language=language)
     return CustomerNotice.objects.create(
         customer=customer,
         campaign=campaign,

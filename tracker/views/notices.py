@@ -7,20 +7,21 @@ template. Drafting, editing and sending go through tracker.services.notices.
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import get_template
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from customers.access import get_customer_for_user
+from customers.choices import Language
 from customers.models import Customer
 from tracker.forms import NoticeForm, NoticeTemplateForm
 from tracker.models import Campaign, NoticeTemplate
 from tracker.queries.campaigns import active_campaign
 from tracker.services.notices import (
-    DEFAULT_SUBJECT,
-    DEFAULT_TEMPLATE,
     NoticeError,
+    default_sources,
     notice_draft,
     notice_edit,
+    notice_language,
     notice_render,
     notice_send,
 )
@@ -58,7 +59,9 @@ def customer_notice(request, pk):
         if campaign is None:
             return _notice_page(request, customer, None, None, error="There is no campaign.", status=409)
         try:
-            notice_draft(customer, campaign, by=request.user)
+            notice_draft(
+                customer, campaign, by=request.user, language=notice_language(request.POST.get("language"))
+            )
         except NoticeError as error:
             return _notice_page(
                 request, customer, campaign, None, error=f"Cannot draft: {error}.", status=409
@@ -131,16 +134,15 @@ def _sample_customer():
     )
 
 
-def _default_sources() -> dict:
-    return {"subject": DEFAULT_SUBJECT, "body": get_template(DEFAULT_TEMPLATE).template.source}
-
-
 @ops_required
 def notice_template_edit(request, slug):
-    """Ops edit the campaign's notice template, with a preview for a sample customer."""
+    """Ops edit the campaign's notice template in one language (?language=ja|en), with a preview."""
     campaign = get_object_or_404(Campaign, slug=slug)
-    template = NoticeTemplate.objects.filter(campaign=campaign).first() or NoticeTemplate(campaign=campaign)
-    initial = {} if template.pk else _default_sources()
+    language = notice_language(request.POST.get("language") or request.GET.get("language"))
+    template = NoticeTemplate.objects.filter(campaign=campaign, language=language).first() or NoticeTemplate(
+        campaign=campaign, language=language
+    )
+    initial = {} if template.pk else default_sources(language)
     form = NoticeTemplateForm(request.POST or None, instance=template, initial=initial)
     sample = _sample_customer()
     preview = None
@@ -150,7 +152,7 @@ def notice_template_edit(request, slug):
         if form.is_valid():
             subject, body = form.cleaned_data["subject"], form.cleaned_data["body"]
             try:
-                preview = notice_render(sample, campaign, subject, body) if sample else None
+                preview = notice_render(sample, campaign, subject, body, language) if sample else None
             except NoticeError as error:
                 form.add_error("body", str(error).capitalize() + ".")
             else:
@@ -158,11 +160,22 @@ def notice_template_edit(request, slug):
                 if request.POST.get("action") != "preview":
                     form.save()
                     messages.success(request, f"Notice template of “{campaign.name}” saved.")
-                    return redirect("tracker:notice_template_edit", slug=campaign.slug)
+                    url = reverse("tracker:notice_template_edit", kwargs={"slug": campaign.slug})
+                    return redirect(f"{url}?language={language}")
     elif sample is not None:
         try:
-            preview = notice_render(sample, campaign, template.subject or None, template.body or None)
+            preview = notice_render(
+                sample, campaign, template.subject or None, template.body or None, language
+            )
         except NoticeError as error:
             messages.error(request, f"The saved template cannot be rendered: {error}.")
-    context = {"campaign": campaign, "form": form, "sample": sample, "preview": preview, "template": template}
+    context = {
+        "campaign": campaign,
+        "form": form,
+        "sample": sample,
+        "preview": preview,
+        "template": template,
+        "language": language,
+        "languages": Language.choices,
+    }
     return render(request, "tracker/notice_template_form.html", context, status=status)
