@@ -39,10 +39,13 @@ def export_table(queryset):
         yield [row[column] for column in COLUMNS]
 
 
-def export_customers(queryset, fmt: str) -> bytes:
-    """The file's bytes for `fmt` ("csv" or "xlsx"); every cell is text, formula characters defused."""
+def export_customers(queryset, fmt: str, *, excel: bool = False) -> bytes:
+    """The file's bytes for `fmt` ("csv" or "xlsx"); every cell is text, formula characters defused.
+
+    `excel`: the CSV starts with a BOM, so that Excel (in Japan: Shift_JIS otherwise) reads UTF-8 names intact.
+    """
     if fmt == "xlsx":
         return xlsx_bytes(export_table(queryset), "customers", text_only=True)
     if fmt == "csv":
-        return csv_bytes(export_table(queryset))
+        return csv_bytes(export_table(queryset), excel=excel)
     raise ValueError(f"unknown export format {fmt!r}")

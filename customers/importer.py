@@ -12,9 +12,16 @@ returned `ImportReport`. Rules (also on the import page):
 - `domains` (separated by spaces, `;` or `,`) are added to the customer; domains
   not in the file are kept, never deleted. A domain of another customer is an
   error: moving domains is a deliberate act, done in the admin.
-- `rep_username` that does not exist creates that rep: a user in group `reps`
-  with `rep_email` and an unusable password (they log in after a password reset
-  by an admin). An existing user must be in `reps`. Blank keeps the current rep.
+- `rep_username` that does not exist is an error (a typo must not create a
+  rep), unless the importer asked to create reps (`create_reps`): then it becomes
+  a user in group `reps` with `rep_email` and an unusable password, invited by
+  mail to set one (`invite_url` builds the link). An existing user must be in
+  `reps`. Blank keeps the current rep.
+- CSV files may be UTF-8 (with or without BOM), CP932/Shift_JIS or UTF-16 (Excel's
+  "Unicode text", tab-separated); the report names the one it read. Full-width
+  letters, digits and punctuation in account ids, domains and e-mail addresses
+  (`ＡＢＣ１２３`, `ｅｘａｍｐｌｅ．ｊｐ`) are normalised (NFKC) before validation,
+  and the report lists each cell it changed.
 - Other columns set the field to the cell's value, blank included, so that a
   file exported by `export_customers` imports back unchanged.
 - Everything happens in one transaction. Any error rolls it all back, and the
@@ -29,6 +36,8 @@ import csv
 import datetime as dt
 import io
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -39,6 +48,8 @@ from django.core.validators import validate_email
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from customers.choices import MigrationStatus
 from customers.models import Customer, CustomerConflict, Domain, StatusChange, StatusTransitionError
@@ -60,7 +71,9 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = ("account_id", "customer_name")
 MAX_ROWS = 50_000
-_DOMAIN_SEPARATORS = re.compile(r"[\s;,]+")
+_DOMAIN_SEPARATORS = re.compile(r"[\s;,、]+")
+# Columns whose full-width characters are folded (NFKC) before validation.
+NORMALISED_COLUMNS = ("account_id", "domains", "contact_email", "rep_email")
 
 
 class ImportFileError(ValueError):
@@ -74,7 +87,24 @@ class RowError:
     problem: str
 
     def __str__(self) -> str:
-        return f"row {self.row}, {self.column}: {self.problem}"
+        return _("row %(row)s, %(column)s: %(problem)s") % {
+            "row": self.row,
+            "column": self.column,
+            "problem": self.problem,
+        }
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    """A cell the import folded to its plain form: `ＡＢＣ１２３` -> `ABC123`."""
+
+    row: int
+    column: str
+    before: str
+    after: str
+
+    def __str__(self) -> str:
+        return _("row %(row)s, %(column)s: %(before)s → %(after)s") % vars(self)
 
 
 @dataclass
@@ -83,7 +113,12 @@ class ImportReport:
 
     rows: int = 0
     dry_run: bool = False
+    # What the file was read as: "XLSX", "UTF-8", "UTF-8 (BOM)", "Shift_JIS (CP932)", "UTF-16".
+    file_format: str = ""
     errors: list[RowError] = field(default_factory=list)
+    normalised: list[Normalisation] = field(default_factory=list)
+    # Ids of the domains this import added (queued for a first check once it commits).
+    new_domain_ids: list[int] = field(default_factory=list)
     customers_created: int = 0
     customers_updated: int = 0
     customers_unchanged: int = 0
@@ -102,16 +137,40 @@ class ImportReport:
     def error(self, row: int, column: str, problem: str) -> None:
         self.errors.append(RowError(row, column, problem))
 
+    @property
+    def error_rows(self) -> int:
+        """How many rows have at least one error (the header is row 1, the file as a whole row 0)."""
+        return len({error.row for error in self.errors})
+
     def summary(self) -> str:
         if self.errors:
-            return f"{len(self.errors)} error(s) in {self.rows} row(s): nothing was imported."
-        prefix = "Dry run, nothing saved. Would have: " if self.dry_run else ""
-        return (
-            f"{prefix}{self.rows} row(s): {self.customers_created} customer(s) created, "
-            f"{self.customers_updated} updated, {self.customers_unchanged} unchanged; "
-            f"{self.reps_created} rep(s) created, {self.domains_added} domain(s) added, "
-            f"{self.status_changes} status change(s)."
-        )
+            return _("%(errors)s in %(rows)s: nothing was imported.") % {
+                "errors": ngettext("%(count)d error", "%(count)d errors", len(self.errors))
+                % {"count": len(self.errors)},
+                "rows": ngettext("%(count)d row", "%(count)d rows", self.error_rows)
+                % {"count": self.error_rows},
+            }
+        text = _(
+            "%(rows)d row(s): %(created)d customer(s) created, %(updated)d updated, %(unchanged)d unchanged; "
+            "%(reps)d rep(s) created, %(domains)d domain(s) added, %(statuses)d status change(s)."
+        ) % {
+            "rows": self.rows,
+            "created": self.customers_created,
+            "updated": self.customers_updated,
+            "unchanged": self.customers_unchanged,
+            "reps": self.reps_created,
+            "domains": self.domains_added,
+            "statuses": self.status_changes,
+        }
+        if self.dry_run:
+            text = _("Dry run, nothing saved. Would have: %(summary)s") % {"summary": text}
+        if self.normalised:
+            text += " " + ngettext(
+                "%(count)d full-width cell normalised.",
+                "%(count)d full-width cells normalised.",
+                len(self.normalised),
+            ) % {"count": len(self.normalised)}
+        return text
 
 
 # Reading files ---------------------------------------------------------------
@@ -128,15 +187,46 @@ def _cell_text(value) -> str:
     return undefuse(str(value).strip())
 
 
-def _read_csv(data: bytes) -> list[list[str]]:
+# Encodings a Japanese office saves CSV in, tried in this order after the BOMs.
+UTF8, UTF8_BOM, CP932, UTF16 = "UTF-8", "UTF-8 (BOM)", "Shift_JIS (CP932)", "UTF-16"
+
+
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """(text, the encoding it was read as): UTF-16 and UTF-8 by their BOM, then UTF-8, then CP932."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), UTF16
+        except UnicodeDecodeError:
+            raise ImportFileError(_("the file starts like UTF-16 but is not UTF-16 text")) from None
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8"), UTF8_BOM
+        except UnicodeDecodeError:
+            raise ImportFileError(_("the file starts like UTF-8 but is not UTF-8 text")) from None
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8"), UTF8
     except UnicodeDecodeError:
-        raise ImportFileError("the CSV file is not UTF-8 encoded (save it as 'CSV UTF-8')") from None
+        pass
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        return data.decode("cp932"), CP932
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            _("the CSV file is neither UTF-8, Shift_JIS (CP932) nor UTF-16: save it as 'CSV UTF-8'")
+        ) from None
+
+
+def _delimiter(text: str) -> str:
+    """Tab for Excel's "Unicode text" (and any file whose header has tabs and no commas), else comma."""
+    header = text.split("\n", 1)[0]
+    return "\t" if "\t" in header and "," not in header else ","
+
+
+def _read_csv(data: bytes) -> tuple[list[list[str]], str]:
+    text, encoding = decode_csv(data)
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))), encoding
     except csv.Error as exc:
-        raise ImportFileError(f"the CSV file cannot be read ({exc})") from None
+        raise ImportFileError(_("the CSV file cannot be read (%(error)s)") % {"error": exc}) from None
 
 
 def _read_xlsx(data: bytes) -> list[list]:
@@ -145,23 +235,47 @@ def _read_xlsx(data: bytes) -> list[list]:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a broken file
-        raise ImportFileError(f"the XLSX file cannot be read ({exc.__class__.__name__})") from None
+        raise ImportFileError(
+            _("the XLSX file cannot be read (%(error)s)") % {"error": exc.__class__.__name__}
+        ) from None
     try:
         sheet = workbook.worksheets[0]
         return [
-            list(row) for _, row in zip(range(MAX_ROWS + 2), sheet.iter_rows(values_only=True), strict=False)
+            list(row)
+            for _number, row in zip(range(MAX_ROWS + 2), sheet.iter_rows(values_only=True), strict=False)
         ]
     finally:
         workbook.close()
 
 
+def read_table_and_format(data: bytes, filename: str = "") -> tuple[list[list[str]], str]:
+    """The file's rows as lists of text cells, and what it was read as (XLSX or the CSV's encoding)."""
+    is_xlsx = filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04"
+    rows, file_format = (_read_xlsx(data), "XLSX") if is_xlsx else _read_csv(data)
+    if len(rows) > MAX_ROWS + 1:
+        raise ImportFileError(_("the file has more than %(max)d rows; split it") % {"max": MAX_ROWS})
+    return [[_cell_text(value) for value in row] for row in rows], file_format
+
+
 def read_table(data: bytes, filename: str = "") -> list[list[str]]:
     """The file's rows as lists of text cells; XLSX by name or content, else CSV."""
-    is_xlsx = filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04"
-    rows = _read_xlsx(data) if is_xlsx else _read_csv(data)
-    if len(rows) > MAX_ROWS + 1:
-        raise ImportFileError(f"the file has more than {MAX_ROWS} rows; split it")
-    return [[_cell_text(value) for value in row] for row in rows]
+    return read_table_and_format(data, filename)[0]
+
+
+def fold_width(text: str) -> str:
+    """Full-width letters, digits and punctuation as plain ones (NFKC): `ｅｘａｍｐｌｅ．ｊｐ` -> `example.jp`."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def normalise_row(number: int, row: dict, report: ImportReport) -> dict:
+    """The row with NORMALISED_COLUMNS folded; each change is noted in the report."""
+    for column in NORMALISED_COLUMNS:
+        before = row.get(column, "")
+        after = fold_width(before).strip() if before else before
+        if after != before:
+            row[column] = after
+            report.normalised.append(Normalisation(number, column, before, after))
+    return row
 
 
 # Importing -------------------------------------------------------------------
@@ -172,10 +286,12 @@ class _RowRejected(Exception):
 
 
 class _Importer:
-    def __init__(self, report: ImportReport, by, source: str):
+    def __init__(self, report: ImportReport, by, source: str, create_reps: bool = False):
         self.report = report
         self.by = by
         self.source = source
+        self.create_reps = create_reps
+        self.created_reps: list = []
         self.users = {}
         self.reps_group = Group.objects.get_or_create(name=REPS_GROUP)[0]
         self.seen_accounts: dict[str, int] = {}
@@ -195,46 +311,60 @@ class _Importer:
                 self.users = users_before  # reps created by this row were rolled back with it
             except DatabaseError as exc:
                 self.users = users_before
-                self.report.error(number, "account_id", f"could not be saved ({exc.__class__.__name__})")
+                self.report.error(
+                    number,
+                    "account_id",
+                    _("could not be saved (%(error)s)") % {"error": exc.__class__.__name__},
+                )
 
     # Validation: pure checks on one row, plus lookups of what already exists.
 
     def validate(self, number: int, row: dict) -> dict:
         error = self.report.error
         values: dict = {}
+        row = normalise_row(number, row, self.report)
         account_id = row.get("account_id", "")
         if not account_id:
-            error(number, "account_id", "is required")
+            error(number, "account_id", _("is required"))
         elif len(account_id) > 64:
-            error(number, "account_id", "is longer than 64 characters")
+            error(number, "account_id", _("is longer than %(limit)d characters") % {"limit": 64})
         elif account_id in self.seen_accounts:
-            error(number, "account_id", f"{account_id!r} is also on row {self.seen_accounts[account_id]}")
+            error(
+                number,
+                "account_id",
+                _("%(value)r is also on row %(row)d")
+                % {"value": account_id, "row": self.seen_accounts[account_id]},
+            )
         else:
             self.seen_accounts[account_id] = number
         values["account_id"] = account_id
 
         name = row.get("customer_name", "")
         if not name:
-            error(number, "customer_name", "is required")
+            error(number, "customer_name", _("is required"))
         elif len(name) > 200:
-            error(number, "customer_name", "is longer than 200 characters")
+            error(number, "customer_name", _("is longer than %(limit)d characters") % {"limit": 200})
         values["name"] = name
 
         for column, limit in (("contact_name", 200), ("notes", 10_000)):
             if column in row and len(row[column]) > limit:
-                error(number, column, f"is longer than {limit} characters")
+                error(number, column, _("is longer than %(limit)d characters") % {"limit": limit})
         for column in ("contact_email", "rep_email"):
             if row.get(column):
                 try:
                     validate_email(row[column])
                 except ValidationError:
-                    error(number, column, f"{row[column]!r} is not an email address")
+                    error(number, column, _("%(value)r is not an email address") % {"value": row[column]})
 
         if row.get("rep_username"):
             try:
                 UnicodeUsernameValidator()(row["rep_username"])
             except ValidationError:
-                error(number, "rep_username", f"{row['rep_username']!r} is not a valid user name")
+                error(
+                    number,
+                    "rep_username",
+                    _("%(value)r is not a valid user name") % {"value": row["rep_username"]},
+                )
 
         if row.get("status"):
             status = self.parse_status(row["status"])
@@ -242,14 +372,19 @@ class _Importer:
                 error(
                     number,
                     "status",
-                    f"{row['status']!r} is not a status (one of: {', '.join(MigrationStatus.values)})",
+                    _("%(value)r is not a status (one of: %(choices)s)")
+                    % {"value": row["status"], "choices": ", ".join(MigrationStatus.values)},
                 )
             values["status"] = status
 
         if row.get("notice_sent_at"):
             values["notice_sent_at"] = self.parse_moment(row["notice_sent_at"])
             if values["notice_sent_at"] is None:
-                error(number, "notice_sent_at", f"{row['notice_sent_at']!r} is not a date (YYYY-MM-DD)")
+                error(
+                    number,
+                    "notice_sent_at",
+                    _("%(value)r is not a date (YYYY-MM-DD)") % {"value": row["notice_sent_at"]},
+                )
         elif "notice_sent_at" in row:
             values["notice_sent_at"] = None
 
@@ -263,7 +398,12 @@ class _Importer:
                 error(number, "domains", str(exc))
                 continue
             if domain in self.seen_domains and self.seen_domains[domain] != number:
-                error(number, "domains", f"{domain} is also on row {self.seen_domains[domain]}")
+                error(
+                    number,
+                    "domains",
+                    _("%(value)s is also on row %(row)d")
+                    % {"value": domain, "row": self.seen_domains[domain]},
+                )
             self.seen_domains[domain] = number
             if domain not in domains:
                 domains.append(domain)
@@ -299,14 +439,27 @@ class _Importer:
             return self.users[username]
         User = get_user_model()
         user = User.objects.filter(username=username).first()
+        if user is None and not self.create_reps:
+            self.report.error(
+                number,
+                "rep_username",
+                _("there is no user %(value)r: check the spelling, or ask the import to create reps")
+                % {"value": username},
+            )
+            raise _RowRejected
         if user is None:
             user = User(username=username, email=row.get("rep_email", ""))
             user.set_unusable_password()
             user.save()
             user.groups.add(self.reps_group)
             self.report.reps_created += 1
+            self.created_reps.append(user)
         elif not user.groups.filter(pk=self.reps_group.pk).exists():
-            self.report.error(number, "rep_username", f"user {username!r} exists but is not a sales rep")
+            self.report.error(
+                number,
+                "rep_username",
+                _("user %(value)r exists but is not a sales rep") % {"value": username},
+            )
             raise _RowRejected
         self.users[username] = user
         return user
@@ -356,18 +509,21 @@ class _Importer:
                 self.report.error(number, "status", str(exc))
                 raise _RowRejected from None
             except CustomerConflict:
-                self.report.error(number, "account_id", "was changed by someone else during the import")
+                self.report.error(number, "account_id", _("was changed by someone else during the import"))
                 raise _RowRejected from None
 
         for name in values["domains"]:
             existing = Domain.objects.filter(name=name).select_related("customer").first()
             if existing is None:
-                Domain.objects.create(customer=customer, name=name)
+                self.report.new_domain_ids.append(Domain.objects.create(customer=customer, name=name).pk)
                 self.report.domains_added += 1
                 changed = True
             elif existing.customer_id != customer.pk:
                 self.report.error(
-                    number, "domains", f"{name} belongs to another customer ({existing.customer.account_id})"
+                    number,
+                    "domains",
+                    _("%(value)s belongs to another customer (%(account)s)")
+                    % {"value": name, "account": existing.customer.account_id},
                 )
                 raise _RowRejected
         if created:
@@ -382,22 +538,31 @@ def _rows_with_numbers(
     table: list[list[str]], report: ImportReport
 ) -> tuple[list[str], list[tuple[int, dict]]]:
     if not table or not any(table[0]):
-        raise ImportFileError("the file is empty; the first row must name the columns")
+        raise ImportFileError(_("the file is empty; the first row must name the columns"))
     header = [cell.strip().lower().replace(" ", "_") for cell in table[0]]
     for index, column in enumerate(header):
         if column and column not in COLUMNS:
-            report.error(1, column, f"unknown column (expected some of: {', '.join(COLUMNS)})")
+            report.error(
+                1,
+                column,
+                _("unknown column (expected some of: %(columns)s)") % {"columns": ", ".join(COLUMNS)},
+            )
         elif column and column in header[:index]:
-            report.error(1, column, "appears twice")
+            report.error(1, column, _("appears twice"))
     for column in REQUIRED_COLUMNS:
         if column not in header:
-            report.error(1, column, "required column is missing")
+            report.error(1, column, _("required column is missing"))
     rows = []
     for offset, cells in enumerate(table[1:], start=2):
         if not any(cells):
             continue
         if len(cells) > len(header) and any(cells[len(header) :]):
-            report.error(offset, "-", f"has {len(cells)} cells but the header names {len(header)} columns")
+            report.error(
+                offset,
+                "-",
+                _("has %(cells)d cells but the header names %(columns)d columns")
+                % {"cells": len(cells), "columns": len(header)},
+            )
             continue
         rows.append(
             (
@@ -408,11 +573,21 @@ def _rows_with_numbers(
     return header, rows
 
 
-def import_customers(data: bytes, filename: str = "", by=None, dry_run: bool = False) -> ImportReport:
-    """Import a CSV/XLSX file's reps, customers and domains in one transaction (see module docs)."""
+def import_customers(
+    data: bytes,
+    filename: str = "",
+    by=None,
+    dry_run: bool = False,
+    create_reps: bool = False,
+    invite: Callable | None = None,
+) -> ImportReport:
+    """Import a CSV/XLSX file's reps, customers and domains in one transaction (see module docs).
+
+    `invite(user)` is called for each rep the import created, once it has committed.
+    """
     report = ImportReport(dry_run=dry_run)
     try:
-        table = read_table(data, filename)
+        table, report.file_format = read_table_and_format(data, filename)
         header, rows = _rows_with_numbers(table, report)
     except ImportFileError as exc:
         report.error(0, "file", str(exc))
@@ -421,7 +596,12 @@ def import_customers(data: bytes, filename: str = "", by=None, dry_run: bool = F
     if report.errors:  # header problems: rows would be misread
         return report
     with transaction.atomic():
-        _Importer(report, by, filename or "a file").run(header, rows)
+        importer = _Importer(report, by, filename or "a file", create_reps=create_reps)
+        importer.run(header, rows)
         if report.errors or dry_run:
             transaction.set_rollback(True)
+            report.new_domain_ids = []
+        elif invite is not None:
+            for user in importer.created_reps:
+                transaction.on_commit(lambda user=user: invite(user))
     return report

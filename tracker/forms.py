@@ -106,8 +106,15 @@ class ChangeStatusForm(forms.Form):
 class ImportForm(forms.Form):
     MAX_BYTES = 20 * 1024 * 1024
 
-    file = forms.FileField(help_text="CSV (UTF-8) or XLSX, with a header row.")
-    dry_run = forms.BooleanField(required=False, label="Dry run: check and count, save nothing")
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("CSV (UTF-8, Shift_JIS or UTF-16 text from Excel) or XLSX, with a header row."),
+    )
+    create_reps = forms.BooleanField(
+        required=False,
+        label=_("Create the sales reps the file names but who do not exist yet (each is invited by mail)"),
+    )
+    dry_run = forms.BooleanField(required=False, label=_("Dry run: check and count, save nothing"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -116,7 +123,7 @@ class ImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > self.MAX_BYTES:
-            raise forms.ValidationError("The file is larger than 20 MB; split it.")
+            raise forms.ValidationError(_("The file is larger than 20 MB; split it."))
         return upload
 
 

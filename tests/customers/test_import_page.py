@@ -24,7 +24,7 @@ def test_it_is_forbidden_for_reps(rep_client):
 
 
 def test_ops_import_a_file(ops_client):
-    response = ops_client.post(URL, {"file": upload(HEADER + "ACC-1,Acme,carol,contacted,acme.example\n")})
+    response = ops_client.post(URL, {"file": upload(HEADER + "ACC-1,Acme,carol,contacted,acme.example\n"), "create_reps": "on"})
     assert response.status_code == 200
     assert b"1 customer(s) created" in response.content
     assert Customer.objects.get().domains.get().name == "acme.example"
@@ -32,9 +32,9 @@ def test_ops_import_a_file(ops_client):
 
 def test_it_shows_every_error_and_imports_nothing(ops_client):
     text = HEADER + "ACC-1,Acme,,,acme.example\nACC-2,,,,\nACC-3,Cobalt,,done,foo..bar\n"
-    response = ops_client.post(URL, {"file": upload(text)})
+    response = ops_client.post(URL, {"file": upload(text), "create_reps": "on"})
     content = response.content.decode()
-    assert "3 error(s)" in content
+    assert "3 errors in 2 rows" in content  # rows 3 and 4
     assert "<td>3</td><td>customer_name</td>" in content
     assert "<td>4</td><td>status</td>" in content and "<td>4</td><td>domains</td>" in content
     assert not Customer.objects.exists()

@@ -34,13 +34,17 @@ def undefuse(text: str) -> str:
     return text[1:] if text.startswith("'") and text[1:2] in FORMULA_PREFIXES else text
 
 
-def csv_bytes(rows: Iterable[Sequence]) -> bytes:
-    """UTF-8 CSV, every cell defused."""
+# Excel in Japan reads a CSV without a byte order mark as Shift_JIS and garbles UTF-8 names.
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def csv_bytes(rows: Iterable[Sequence], *, excel: bool = False) -> bytes:
+    """UTF-8 CSV, every cell defused; `excel` starts it with a BOM so that Excel reads it as UTF-8."""
     out = io.StringIO(newline="")
     writer = csv.writer(out)
     for row in rows:
         writer.writerow([defuse(cell) for cell in row])
-    return out.getvalue().encode("utf-8")
+    return (UTF8_BOM if excel else b"") + out.getvalue().encode("utf-8")
 
 
 def _xlsx_value(cell):
@@ -64,6 +68,7 @@ def xlsx_bytes(rows: Iterable[Sequence], sheet_name: str, *, text_only: bool = F
             for value in row:
                 cell = WriteOnlyCell(sheet, value=defuse(value))
                 cell.data_type = "s"  # text, never a formula or a number
+                cell.number_format = "@"  # and Excel keeps it text when someone edits the cell
                 cells.append(cell)
             sheet.append(cells)
         else:

@@ -112,6 +112,22 @@ def sweep_start(
     return sweep
 
 
+def imported_domains_check(domain_ids: list[int], *, requested_by=None) -> list[Sweep]:
+    """Domains an import added are checked at once in every active campaign, not at the next daily sweep."""
+    if not domain_ids:
+        return []
+    return [
+        sweep_start(
+            campaign,
+            domain_ids,
+            kind=SweepKind.SINGLE,
+            requested_by=requested_by,
+            label=f"{len(domain_ids)} imported domain(s)",
+        )
+        for campaign in Campaign.objects.filter(active=True)
+    ]
+
+
 def sweep_recheck(campaign: Campaign, *, requested_by=None, enqueue: bool = True) -> Sweep:
     return sweep_start(
         campaign,

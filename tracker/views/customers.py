@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from customers import exporter
 from customers.access import customers_visible_to, get_customer_for_user
 from customers.importer import COLUMNS, import_customers
+from customers.invitations import invite_rep
 from customers.models import Customer, CustomerConflict, StatusTransitionError
 from customers.roles import is_ops
 from customers.services import (
@@ -28,9 +29,10 @@ from tracker.forms import ChangeStatusForm, CustomerForm, DomainAddForm, ImportF
 from tracker.probe.domains import to_unicode
 from tracker.queries import workspace
 from tracker.queries.campaigns import active_campaign
+from tracker.services.sweeps import imported_domains_check
 from tracker.tables import CustomerTable
 from tracker.views.decorators import ops_required
-from tracker.views.listing import export_response, render_list
+from tracker.views.listing import csv_for_excel, export_response, render_list
 
 # The detail page reads the customer's domains several times (list, verdicts): one query.
 DETAIL_QUERYSET = Customer.objects.select_related("rep").prefetch_related("domains")
@@ -230,9 +232,15 @@ def customer_import(request):
         if form.is_valid():
             upload = form.cleaned_data["file"]
             report = import_customers(
-                upload.read(), upload.name, by=request.user, dry_run=form.cleaned_data["dry_run"]
+                upload.read(),
+                upload.name,
+                by=request.user,
+                dry_run=form.cleaned_data["dry_run"],
+                create_reps=form.cleaned_data["create_reps"],
+                invite=invite_rep,
             )
             if report.applied:
+                imported_domains_check(report.new_domain_ids, requested_by=request.user)
                 messages.success(request, report.summary())
     else:
         form = ImportForm()
@@ -247,4 +255,6 @@ def customer_export(request):
     if fmt not in CONTENT_TYPES:
         fmt = "csv"
     queryset = CustomerFilterSet(request.GET, queryset=customers_visible_to(request.user), request=request).qs
-    return export_response(exporter.export_table(queryset), fmt, "customers", text_only=True)
+    return export_response(
+        exporter.export_table(queryset), fmt, "customers", text_only=True, excel=csv_for_excel(request)
+    )

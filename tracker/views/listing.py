@@ -42,9 +42,22 @@ def render_list(
     return render(request, template_name, {"filter": filterset, "table": table, **(context or {})})
 
 
-def export_response(rows, export_format: str, name: str, *, text_only: bool = False) -> HttpResponse:
+def csv_for_excel(request) -> bool:
+    """CSV with a BOM for Excel unless `?encoding=utf-8` asks for plain UTF-8; Japanese users get it by default."""
+    encoding = request.GET.get("encoding", "")
+    if encoding in ("excel", "utf-8"):
+        return encoding == "excel"
+    return (getattr(request, "LANGUAGE_CODE", "") or "").startswith("ja")
+
+
+def export_response(
+    rows, export_format: str, name: str, *, text_only: bool = False, excel: bool = False
+) -> HttpResponse:
     """Rows (the first one the header) as a CSV or XLSX download named after the list and today."""
-    body = xlsx_bytes(rows, name[:31], text_only=text_only) if export_format == "xlsx" else csv_bytes(rows)
+    if export_format == "xlsx":
+        body = xlsx_bytes(rows, name[:31], text_only=text_only)
+    else:
+        body = csv_bytes(rows, excel=excel)
     response = HttpResponse(body, content_type=CONTENT_TYPES[export_format])
     filename = f"{name}-{timezone.localdate().isoformat()}.{export_format}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
