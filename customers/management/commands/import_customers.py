@@ -15,7 +15,9 @@ class Command(BaseCommand):
     help = "Import reps, customers and domains from a CSV or XLSX file (one transaction)."
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="a .csv (UTF-8, Shift_JIS/CP932 or UTF-16) or .xlsx file with a header row")
+        parser.add_argument(
+            "file", help="a .csv (UTF-8, Shift_JIS/CP932 or UTF-16) or .xlsx file with a header row"
+        )
         parser.add_argument("--dry-run", action="store_true", help="check and count, then roll back")
         parser.add_argument(
             "--create-reps",
