@@ -1,18 +1,19 @@
 """Choices with their presentation: each status carries its badge colour."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class MigrationStatus(models.TextChoices):
     """Where a customer stands in the move from the legacy service to its successor."""
 
-    NOT_CONTACTED = "not_contacted", "Not contacted"
-    CONTACTED = "contacted", "Contacted"
-    SCHEDULED = "scheduled", "Scheduled"
-    MIGRATING = "migrating", "Migrating"
-    MIGRATED = "migrated", "Migrated"
-    LEAVING = "leaving", "Leaving"
-    UNREACHABLE = "unreachable", "Unreachable"
+    NOT_CONTACTED = "not_contacted", _("Not contacted")
+    CONTACTED = "contacted", _("Contacted")
+    SCHEDULED = "scheduled", _("Scheduled")
+    MIGRATING = "migrating", _("Migrating")
+    MIGRATED = "migrated", _("Migrated")
+    LEAVING = "leaving", _("Leaving")
+    UNREACHABLE = "unreachable", _("Unreachable")
 
     @property
     def colour(self) -> str:
@@ -82,5 +83,6 @@ def allowed_next_statuses(current: str) -> list[MigrationStatus]:
 class Language(models.TextChoices):
     """The languages of the interface, mails and notices (settings.LANGUAGES)."""
 
+    # Each language in its own words, so that anyone finds theirs.
     JAPANESE = "ja", "日本語"
     ENGLISH = "en", "English"

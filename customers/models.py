@@ -28,10 +28,14 @@ class StatusTransitionError(ValueError):
     def __init__(self, from_status: str, to_status: str):
         self.from_status = from_status
         self.to_status = to_status
-        allowed = ", ".join(s.label for s in allowed_next_statuses(from_status)) or "none"
+        allowed = ", ".join(str(s.label) for s in allowed_next_statuses(from_status)) or _("none")
         super().__init__(
-            f"A customer cannot go from {MigrationStatus(from_status).label} to "
-            f"{MigrationStatus(to_status).label} (allowed: {allowed})."
+            _("A customer cannot go from %(from)s to %(to)s (allowed: %(allowed)s).")
+            % {
+                "from": MigrationStatus(from_status).label,
+                "to": MigrationStatus(to_status).label,
+                "allowed": allowed,
+            }
         )
 
 
@@ -41,9 +45,9 @@ class CustomerConflict(Exception):
     def __init__(self, current: Customer | None):
         self.current = current
         super().__init__(
-            "This customer was changed by someone else since you opened the page."
+            _("This customer was changed by someone else since you opened the page.")
             if current is not None
-            else "This customer no longer exists."
+            else _("This customer no longer exists.")
         )
 
 
@@ -60,27 +64,34 @@ class CustomerQuerySet(models.QuerySet):
 class Customer(models.Model):
     """A business customer of the legacy service, worked by one sales rep."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(_("name"), max_length=200)
     account_id = models.CharField(
-        "account id", max_length=64, unique=True, help_text="The customer's id in the billing system."
+        _("account id"), max_length=64, unique=True, help_text=_("The customer's id in the billing system.")
     )
     rep = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name="sales rep",
+        verbose_name=_("sales rep"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="customers",
     )
-    contact_name = models.CharField(max_length=200, blank=True)
-    contact_email = models.EmailField(blank=True)
-    notes = models.TextField(blank=True)
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
     status = models.CharField(
-        max_length=20, choices=MigrationStatus.choices, default=MigrationStatus.NOT_CONTACTED, db_index=True
+        _("status"),
+        max_length=20,
+        choices=MigrationStatus.choices,
+        default=MigrationStatus.NOT_CONTACTED,
+        db_index=True,
     )
-    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
     notice_sent_at = models.DateTimeField(
-        "retirement notice sent", null=True, blank=True, help_text="When the retirement notice reached them."
+        _("retirement notice sent"),
+        null=True,
+        blank=True,
+        help_text=_("When the retirement notice reached them."),
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -90,6 +101,8 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["name", "pk"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.account_id})"
@@ -164,12 +177,16 @@ class Customer(models.Model):
 class Domain(models.Model):
     """A customer's domain, stored as a lower-case A-label (see tracker.probe.domains)."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="domains")
-    name = models.CharField(max_length=253, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="domains"
+    )
+    name = models.CharField(_("domain"), max_length=253, unique=True)
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("domain")
+        verbose_name_plural = _("domains")
 
     def __str__(self) -> str:
         return self.name
@@ -203,17 +220,19 @@ class StatusChange(models.Model):
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    changed_at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_at = models.DateTimeField(_("changed at"), default=timezone.now, db_index=True)
     # Empty `from_status`: the customer was created with `to_status` (e.g. by an import).
-    from_status = models.CharField(max_length=20, choices=MigrationStatus.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=MigrationStatus.choices)
-    note = models.TextField(blank=True)
+    from_status = models.CharField(_("from"), max_length=20, choices=MigrationStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=MigrationStatus.choices)
+    note = models.TextField(_("note"), blank=True)
 
     objects = StatusChangeQuerySet.as_manager()
 
     class Meta:
         ordering = ["-changed_at", "-pk"]
         get_latest_by = "changed_at"
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.from_status or '-'} -> {self.to_status}"
