@@ -24,7 +24,9 @@ def test_it_is_forbidden_for_reps(rep_client):
 
 
 def test_ops_import_a_file(ops_client):
-    response = ops_client.post(URL, {"file": upload(HEADER + "ACC-1,Acme,carol,contacted,acme.example\n"), "create_reps": "on"})
+    response = ops_client.post(
+        URL, {"file": upload(HEADER + "ACC-1,Acme,carol,contacted,acme.example\n"), "create_reps": "on"}
+    )
     assert response.status_code == 200
     assert b"1 customer(s) created" in response.content
     assert Customer.objects.get().domains.get().name == "acme.example"
