@@ -8,9 +8,11 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.template import TemplateSyntaxError
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from customers.roles import REPS_GROUP
+from tracker.choices import TokenAccess
 from tracker.common.forms import style_widgets
 from tracker.models import Campaign, NoticeTemplate
 from tracker.probe import campaign as probe_campaign
@@ -284,3 +286,33 @@ class NoticeTemplateForm(forms.ModelForm):
 
     def clean_body(self) -> str:
         return self._compiled("body")
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token: what it is for, what it may do, and until when."""
+
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. 'CRM sync'.")
+    )
+    access = forms.ChoiceField(label=_("Access"), choices=TokenAccess.choices, initial=TokenAccess.READ)
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        help_text=_("Optional; the token stops working at the start of this day."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        if day is not None and day <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a day in the future."))
+        return day
+
+    @property
+    def expires_at(self) -> dt.datetime | None:
+        day = self.cleaned_data.get("expires_on")
+        return None if day is None else timezone.make_aware(dt.datetime.combine(day, dt.time()))

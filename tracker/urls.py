@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tracker.views import campaigns, customers, dashboard, domains, notices, sweeps, tasks
+from tracker.views import campaigns, customers, dashboard, domains, notices, sweeps, tasks, tokens
 
 app_name = "tracker"
 
@@ -42,4 +42,7 @@ urlpatterns = [
     path("tasks/", tasks.task_list, name="task_list"),
     path("tasks/<int:pk>/done/", tasks.task_done, name="task_done"),
     path("tasks/<int:pk>/snooze/", tasks.task_snooze, name="task_snooze"),
+    # The user's own API tokens
+    path("account/tokens/", tokens.token_list, name="token_list"),
+    path("account/tokens/<int:pk>/revoke/", tokens.token_revoke_view, name="token_revoke"),
 ]

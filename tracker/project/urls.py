@@ -1,4 +1,4 @@
-"""The root URLconf: login, the admin, and the pages (tracker.urls)."""
+"""The root URLconf: login, the admin, the API (tracker.api.urls), and the pages (tracker.urls)."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/", include("tracker.api.urls")),
     # Ops land on the dashboard, reps on their customers.
     path("", dashboard.home, name="home"),
     path("", include("tracker.urls")),

@@ -1,0 +1,32 @@
+"""The API's URLs (namespace `api`), included by the project URLconf at /api/."""
+
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from tracker.api import sync, views
+from tracker.api.permissions import TokenMayWrite
+
+app_name = "api"
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("customers", views.CustomerViewSet, basename="customer")
+router.register("domains", views.DomainViewSet, basename="domain")
+router.register("tasks", views.TaskViewSet, basename="task")
+router.register("campaigns", views.CampaignViewSet, basename="campaign")
+router.register("sweeps", views.SweepViewSet, basename="sweep")
+
+urlpatterns = [
+    path("sync/customers/", sync.CustomerUpsertView.as_view(), name="sync_customers"),
+    path("changes/", sync.ChangesView.as_view(), name="changes"),
+    # Behind a login like everything: a token or session for the schema (401 without), the login page for the docs.
+    path(
+        "schema/",
+        login_not_required(SpectacularAPIView.as_view(permission_classes=[TokenMayWrite])),
+        name="schema",
+    ),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    *router.urls,
+]
