@@ -11,7 +11,6 @@ from tests.browser import conftest as browser_conftest
 from tracker.choices import TokenAccess
 from tracker.services.tokens import token_create
 
-
 # The live server with plain-HTTP settings (tests/browser/conftest.py).
 _plain_http_while_the_server_starts = browser_conftest._plain_http_while_the_server_starts
 live_server = browser_conftest.live_server
