@@ -14,7 +14,9 @@ def test_the_schema_needs_a_token(anonymous_api):
 
 
 def test_the_schema_is_valid_openapi_3(api_for, rep):
-    answer = api_for(rep, TokenAccess.READ).get("/api/schema/", headers={"Accept": "application/vnd.oai.openapi"})
+    answer = api_for(rep, TokenAccess.READ).get(
+        "/api/schema/", headers={"Accept": "application/vnd.oai.openapi"}
+    )
     assert answer.status == 200
     schema = yaml.safe_load(answer.body)
     assert schema["openapi"].startswith("3.")

@@ -12,7 +12,16 @@ from tracker.models import AlertChannel, AlertDelivery, ApiToken, ApiWrite
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdmin):
-    list_display = ("name", "prefix", "user", "access", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_display = (
+        "name",
+        "prefix",
+        "user",
+        "access",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = ("access",)
     search_fields = ("name", "prefix", "user__username")
     exclude = ("secret_hash",)
