@@ -12,9 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from customers.roles import REPS_GROUP
-from tracker.choices import TokenAccess
+from tracker.choices import AlertChannelKind, AlertEvent, TokenAccess
 from tracker.common.forms import style_widgets
-from tracker.models import Campaign, NoticeTemplate
+from tracker.models import AlertChannel, Campaign, NoticeTemplate
 from tracker.probe import campaign as probe_campaign
 from tracker.services.notices import compile_notice_template
 
@@ -316,3 +316,30 @@ class ApiTokenForm(forms.Form):
     def expires_at(self) -> dt.datetime | None:
         day = self.cleaned_data.get("expires_on")
         return None if day is None else timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+class AlertChannelForm(forms.ModelForm):
+    """An alert channel as operations set it up on /alerts/."""
+
+    events = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=AlertEvent.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=_("None ticked: every event."),
+    )
+
+    class Meta:
+        model = AlertChannel
+        fields = ["name", "kind", "target", "secret", "events", "active"]
+        widgets = {"secret": forms.PasswordInput(render_value=True)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == AlertChannelKind.WEBHOOK and not cleaned.get("secret"):
+            self.add_error("secret", _("A webhook needs a signing secret."))
+        return cleaned

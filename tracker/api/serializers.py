@@ -8,7 +8,8 @@ from rest_framework import serializers
 
 from customers.choices import MigrationStatus
 from customers.models import Customer
-from tracker.models import Campaign, Check, DomainState, FollowUpTask, Sweep
+from tracker.choices import AlertChannelKind, AlertEvent
+from tracker.models import AlertChannel, AlertDelivery, Campaign, Check, DomainState, FollowUpTask, Sweep
 from tracker.probe.stored import StoredReport
 
 
@@ -233,3 +234,47 @@ class SweepStartSerializer(serializers.Serializer):
         choices=[("full", _("Full sweep")), ("recheck", _("Legacy and inconclusive domains only"))],
         default="full",
     )
+
+
+class AlertChannelSerializer(serializers.ModelSerializer):
+    """A channel; the webhook's signing secret is written, never read back."""
+
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=AlertEvent.choices),
+        required=False,
+        help_text=_("Events to send; empty for all."),
+    )
+    secret = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200)
+    has_secret = serializers.SerializerMethodField()
+
+    class Meta:
+        model = AlertChannel
+        fields = ["id", "name", "kind", "target", "secret", "has_secret", "events", "active", "created_at"]
+        read_only_fields = ["created_at"]
+
+    def get_has_secret(self, channel) -> bool:
+        return bool(channel.secret)
+
+    def validate(self, attrs):
+        kind = attrs.get("kind", getattr(self.instance, "kind", None))
+        secret = attrs.get("secret", getattr(self.instance, "secret", ""))
+        if kind == AlertChannelKind.WEBHOOK and not secret:
+            raise serializers.ValidationError({"secret": _("A webhook needs a signing secret.")})
+        return attrs
+
+
+class AlertDeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AlertDelivery
+        fields = [
+            "id",
+            "channel",
+            "event",
+            "title",
+            "body",
+            "status",
+            "attempts",
+            "last_error",
+            "created_at",
+            "sent_at",
+        ]

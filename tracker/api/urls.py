@@ -17,6 +17,8 @@ router.register("domains", views.DomainViewSet, basename="domain")
 router.register("tasks", views.TaskViewSet, basename="task")
 router.register("campaigns", views.CampaignViewSet, basename="campaign")
 router.register("sweeps", views.SweepViewSet, basename="sweep")
+router.register("alert-channels", views.AlertChannelViewSet, basename="alert-channel")
+router.register("alert-deliveries", views.AlertDeliveryViewSet, basename="alert-delivery")
 
 urlpatterns = [
     path("sync/customers/", sync.CustomerUpsertView.as_view(), name="sync_customers"),

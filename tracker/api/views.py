@@ -16,7 +16,7 @@ from tracker.api import serializers as s
 from tracker.api.base import ApiViewMixin
 from tracker.api.permissions import OpsOnly, OpsWrite, TokenMayWrite
 from tracker.filters import CustomerFilterSet, DomainStateFilterSet, SweepFilterSet, TaskFilterSet
-from tracker.models import Campaign, Check, DomainState, Sweep, TaskStateError
+from tracker.models import AlertChannel, AlertDelivery, Campaign, Check, DomainState, Sweep, TaskStateError
 from tracker.queries.access import domains_visible_to, get_task_for_user, tasks_visible_to
 from tracker.queries.campaigns import active_campaign
 from tracker.services.sweeps import sweep_recheck, sweep_resume, sweep_start
@@ -200,3 +200,31 @@ class SweepViewSet(ApiViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         count = sweep_resume(sweep)
         self.audit_summary = f"sweep {sweep.pk} resumed ({count} chunks)"
         return Response(self.get_serializer(sweep).data)
+
+
+class AlertChannelViewSet(ApiViewMixin, viewsets.ModelViewSet):
+    """Where operations get alerts (Slack, Teams, LINE, a signed webhook, e-mail) and which events."""
+
+    serializer_class = s.AlertChannelSerializer
+    permission_classes = [TokenMayWrite, OpsOnly]
+    queryset = AlertChannel.objects.all()
+
+    def perform_create(self, serializer):
+        channel = serializer.save()
+        self.audit_summary = f"alert channel {channel.pk} ({channel.kind}) created"
+
+    def perform_update(self, serializer):
+        channel = serializer.save()
+        self.audit_summary = f"alert channel {channel.pk}: {', '.join(sorted(serializer.validated_data))}"
+
+    def perform_destroy(self, instance):
+        self.audit_summary = f"alert channel {instance.pk} ({instance.kind}) deleted"
+        instance.delete()
+
+
+class AlertDeliveryViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    """The delivery log: every alert to every channel, with attempts and the last error."""
+
+    serializer_class = s.AlertDeliverySerializer
+    permission_classes = [TokenMayWrite, OpsOnly]
+    queryset = AlertDelivery.objects.all()

@@ -70,3 +70,7 @@ class AlertDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} to {self.channel_id}: {self.status}"
+
+    @property
+    def status_colour(self) -> str:
+        return DeliveryStatus(self.status).colour

@@ -250,6 +250,12 @@ SPECTACULAR_SETTINGS = {
 # not loopback behind a proxy, where every client would look local).
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
 
+# Alerts (tracker/services/alerts.py): retries of a failed delivery (delay doubles each time),
+# and the days the legacy count may stand still before operations are told.
+ALERT_MAX_RETRIES = env_int("ALERT_MAX_RETRIES", 5)
+ALERT_RETRY_DELAY_S = env_int("ALERT_RETRY_DELAY_S", 60)
+ALERT_STALLED_DAYS = env_int("ALERT_STALLED_DAYS", 7)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -70,6 +70,7 @@ REP_DIGEST_TASK = "tracker.send_rep_digests"
 OPS_SUMMARY_TASK = "tracker.send_ops_summary"
 WAKE_SNOOZED_TASK = "tracker.wake_snoozed_tasks"
 RESUME_STALLED_TASK = "tracker.resume_stalled_sweeps"
+DAILY_ALERTS_TASK = "tracker.daily_alerts"
 
 
 def _crontab(minute="0", hour="*", day_of_week="*") -> CrontabSchedule:
@@ -131,6 +132,12 @@ def ensure_schedules() -> list[str]:
         ("Weekly task digest to reps", REP_DIGEST_TASK, _crontab("0", "7", "1"), "Mondays 07:00"),
         ("Daily operations summary", OPS_SUMMARY_TASK, _crontab("30", "7"), "Every day 07:30"),
         ("Wake snoozed tasks", WAKE_SNOOZED_TASK, _crontab("0", "6"), "Every day 06:00"),
+        (
+            "Daily alerts",
+            DAILY_ALERTS_TASK,
+            _crontab("15", "8"),
+            "Every day 08:15: milestones, stalled legacy count",
+        ),
         (
             "Resume stalled sweeps",
             RESUME_STALLED_TASK,
