@@ -243,6 +243,9 @@ SPECTACULAR_SETTINGS = {
         "VerdictEnum": "tracker.choices.Verdict",
         "TaskStatusEnum": "tracker.choices.TaskStatus",
         "SweepStatusEnum": "tracker.choices.SweepStatus",
+        "AlertEventEnum": "tracker.choices.AlertEvent",
+        "DeliveryStatusEnum": "tracker.choices.DeliveryStatus",
+        "AlertChannelKindEnum": "tracker.choices.AlertChannelKind",
     },
 }
 
