@@ -24,12 +24,13 @@ from tests.reports import legacy_report, store
 from tracker.choices import AlertChannelKind, AlertEvent, DeliveryStatus, SweepStatus
 from tracker.models import AlertChannel, AlertDelivery, Sweep
 from tracker.services.alerts import SIGNATURE_HEADER, alerts_daily
-from tracker.services.sweeps import sweep_start
+from tracker.services.sweeps import sweep_run_sync, sweep_start
 
 celery_app = conftest_celery.celery_app
 celery_worker = conftest_celery.celery_worker
 redis_url = conftest_celery.redis_url
 sweep_dns = conftest_celery.sweep_dns
+dead_nameserver = conftest_celery.dead_nameserver
 
 SECRET = "s3cret-shared-with-the-receiver"
 
@@ -170,3 +171,25 @@ def test_a_channel_gets_only_the_events_it_asked_for(rep):
     assert stall.payload["last_moved"] == (today - dt.timedelta(days=14)).isoformat()
     # Not every day: the next alert of each comes on the next warning day / stalled period.
     assert alerts_daily(today + dt.timedelta(days=1), stalled_days=7) == 0
+
+
+@pytest.mark.django_db
+def test_dns_down_during_a_sweep_raises_the_sweep_failed_alert(campaign, domains, dead_nameserver, settings):
+    AlertChannel.objects.create(name="ops", kind=AlertChannelKind.EMAIL, target="ops@provider.example")
+    settings.DNS_NAMESERVERS, settings.DNS_TIMEOUT = [dead_nameserver], 0.3
+    sweep = sweep_run_sync(sweep_start(campaign, enqueue=False))
+
+    assert sweep.status == SweepStatus.DONE and sweep.timeout_count == 2
+    (delivery,) = AlertDelivery.objects.all()
+    assert delivery.event == AlertEvent.SWEEP_FAILED
+    assert delivery.payload["reason"] == sweep.alert
+    assert "DNS server unreachable?" in delivery.body and "2 of 2 domains checked" in delivery.body
+
+
+@pytest.mark.django_db
+def test_a_single_domain_recheck_raises_no_alert(campaign, domains, sweep_dns):
+    AlertChannel.objects.create(name="ops", kind=AlertChannelKind.EMAIL, target="ops@provider.example")
+    serve(sweep_dns, clean_zone("a.example"))
+    sweep = sweep_run_sync(sweep_start(campaign, [domains[0]], enqueue=False))
+    assert sweep.status == SweepStatus.DONE
+    assert not AlertDelivery.objects.exists()
