@@ -164,6 +164,7 @@ def test_a_channel_gets_only_the_events_it_asked_for(rep):
 
     assert alerts_daily(today, stalled_days=7) == 2
     (milestone,) = AlertDelivery.objects.filter(channel=milestones)
+    assert milestone.payload["milestone"] == "end_date"
     assert milestone.title == "Post Office to Secure MX: end of the legacy service in 7 days"
     assert "1 customers still have legacy references" in milestone.body
     (stall,) = AlertDelivery.objects.filter(channel=stalled)

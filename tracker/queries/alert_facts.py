@@ -68,14 +68,14 @@ def customers_still_legacy(campaign: Campaign) -> int:
 
 
 def milestones(campaign: Campaign) -> list[tuple[str, dt.date]]:
-    """The campaign's dated milestones, with their names for people."""
-    named = [
-        ("internal announcement", campaign.internal_announcement_date),
-        ("customer announcement", campaign.customer_announcement_date),
-        ("end of the legacy service", campaign.end_date),
-        ("cleanup of the legacy SPF record", campaign.cleanup_date),
+    """The campaign's dated milestones as (key, day); tracker.services.alerts names them for people."""
+    keyed = [
+        ("internal_announcement", campaign.internal_announcement_date),
+        ("customer_announcement", campaign.customer_announcement_date),
+        ("end_date", campaign.end_date),
+        ("cleanup_date", campaign.cleanup_date),
     ]
-    return [(name, day) for name, day in named if day is not None]
+    return [(key, day) for key, day in keyed if day is not None]
 
 
 def legacy_unchanged_since(campaign: Campaign, today: dt.date) -> tuple[int, dt.date | None]:

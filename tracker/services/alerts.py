@@ -27,6 +27,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tracker.choices import AlertChannelKind, AlertEvent, DeliveryStatus, SweepKind, SweepStatus
 from tracker.models import AlertChannel, AlertDelivery, Campaign, Sweep
@@ -45,6 +46,12 @@ SIGNATURE_HEADER = "X-Tracker-Signature"
 WEBHOOK_TIMEOUT_S = 10
 # Days before a milestone on which the "milestone near" alert goes out.
 MILESTONE_WARNING_DAYS = (14, 7, 3, 1)
+MILESTONE_NAMES = {
+    "internal_announcement": gettext_lazy("internal announcement"),
+    "customer_announcement": gettext_lazy("customer announcement"),
+    "end_date": gettext_lazy("end of the legacy service"),
+    "cleanup_date": gettext_lazy("cleanup of the legacy SPF record"),
+}
 
 
 class DeliveryFailed(Exception):
@@ -147,7 +154,8 @@ def alerts_daily(today: dt.date | None = None, stalled_days: int | None = None) 
 
 def _milestone_alerts(campaign: Campaign, today: dt.date) -> int:
     raised = 0
-    for name, day in milestones(campaign):
+    for key, day in milestones(campaign):
+        name = str(MILESTONE_NAMES[key])
         days = (day - today).days
         if days not in MILESTONE_WARNING_DAYS:
             continue
@@ -166,7 +174,7 @@ def _milestone_alerts(campaign: Campaign, today: dt.date) -> int:
         }
         facts = {
             "campaign": campaign.slug,
-            "milestone": name,
+            "milestone": key,
             "date": day.isoformat(),
             "customers_legacy": legacy,
         }
