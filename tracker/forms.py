@@ -16,6 +16,7 @@ from tracker.choices import AlertChannelKind, AlertEvent, TokenAccess
 from tracker.common.forms import style_widgets
 from tracker.models import AlertChannel, Campaign, NoticeTemplate
 from tracker.probe import campaign as probe_campaign
+from tracker.services.alerts import channel_target_problem
 from tracker.services.notices import compile_notice_template
 
 # The contract's per-service lists, edited one entry per line.
@@ -342,4 +343,8 @@ class AlertChannelForm(forms.ModelForm):
         cleaned = super().clean()
         if cleaned.get("kind") == AlertChannelKind.WEBHOOK and not cleaned.get("secret"):
             self.add_error("secret", _("A webhook needs a signing secret."))
+        if cleaned.get("kind") and cleaned.get("target"):
+            problem = channel_target_problem(cleaned["kind"], cleaned["target"])
+            if problem:
+                self.add_error("target", problem)
         return cleaned

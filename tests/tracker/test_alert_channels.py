@@ -109,3 +109,22 @@ def test_the_api_manages_channels_for_ops_and_never_shows_the_secret(client, ops
     assert "secret" not in answer.json() and answer.json()["has_secret"] is True
     assert AlertChannel.objects.get().secret == "k"
     assert ApiWrite.objects.get().user == ops_user
+
+
+@pytest.mark.parametrize(
+    ("kind", "target", "ok"),
+    [
+        ("email", "ops@provider.example", True),
+        ("email", "not an address", False),
+        ("webhook", "ftp://hooks.provider.example/", False),
+        ("slack", "https://hooks.slack.com/services/T0000/B0000/XXXXXXXXXXXXXXXXXXXXXXXX", True),
+        ("line", "line://token/user", True),
+        ("teams", "not a url", False),
+    ],
+)
+def test_a_target_that_cannot_work_is_refused_before_saving(ops_client, kind, target, ok):
+    answer = ops_client.post(
+        "/alerts/", {"name": "c", "kind": kind, "target": target, "secret": "k", "active": "on"}
+    )
+    assert answer.status_code == (302 if ok else 400)
+    assert AlertChannel.objects.exists() is ok

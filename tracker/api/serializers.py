@@ -11,6 +11,7 @@ from customers.models import Customer
 from tracker.choices import AlertChannelKind, AlertEvent
 from tracker.models import AlertChannel, AlertDelivery, Campaign, Check, DomainState, FollowUpTask, Sweep
 from tracker.probe.stored import StoredReport
+from tracker.services.alerts import channel_target_problem
 
 
 class CustomerSerializer(serializers.ModelSerializer):
@@ -260,6 +261,9 @@ class AlertChannelSerializer(serializers.ModelSerializer):
         secret = attrs.get("secret", getattr(self.instance, "secret", ""))
         if kind == AlertChannelKind.WEBHOOK and not secret:
             raise serializers.ValidationError({"secret": _("A webhook needs a signing secret.")})
+        problem = channel_target_problem(kind, attrs.get("target", getattr(self.instance, "target", "")))
+        if problem:
+            raise serializers.ValidationError({"target": problem})
         return attrs
 
 

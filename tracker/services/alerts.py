@@ -23,7 +23,9 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -61,6 +63,23 @@ class DeliveryFailed(Exception):
 def sign(secret: str, body: bytes) -> str:
     """The signature header's value: what a receiver recomputes with the shared secret."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def channel_target_problem(kind: str, target: str) -> str | None:
+    """Why `target` cannot work for a channel of `kind` (None when it can): checked before saving."""
+    if kind == AlertChannelKind.EMAIL:
+        try:
+            validate_email(target)
+        except ValidationError:
+            return _("Enter an e-mail address.")
+        return None
+    if kind == AlertChannelKind.WEBHOOK:
+        return None if target.startswith(("https://", "http://")) else _("Enter an http(s):// URL.")
+    import apprise  # lazy: a large import, only where chat channels are edited or sent
+
+    if not apprise.Apprise().add(target):
+        return _("Apprise does not recognise this URL (a Slack or Teams webhook URL, or line://TOKEN/USER).")
+    return None
 
 
 # -- raising -------------------------------------------------------------------------------------
