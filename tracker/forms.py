@@ -333,7 +333,8 @@ class AlertChannelForm(forms.ModelForm):
     class Meta:
         model = AlertChannel
         fields = ["name", "kind", "target", "secret", "events", "active"]
-        widgets = {"secret": forms.PasswordInput(render_value=True)}
+        # The secret is never sent back to the browser; left blank on an edit, it stays as it was.
+        widgets = {"secret": forms.PasswordInput(render_value=False)}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -341,6 +342,8 @@ class AlertChannelForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if not cleaned.get("secret") and self.instance.pk:
+            cleaned["secret"] = self.instance.secret
         if cleaned.get("kind") == AlertChannelKind.WEBHOOK and not cleaned.get("secret"):
             self.add_error("secret", _("A webhook needs a signing secret."))
         if cleaned.get("kind") and cleaned.get("target"):

@@ -128,3 +128,18 @@ def test_a_target_that_cannot_work_is_refused_before_saving(ops_client, kind, ta
     )
     assert answer.status_code == (302 if ok else 400)
     assert AlertChannel.objects.exists() is ok
+
+
+def test_editing_a_channel_never_shows_its_secret_and_keeps_it_when_left_blank(ops_client):
+    channel = AlertChannel.objects.create(
+        name="hook", kind=AlertChannelKind.WEBHOOK, target="https://hooks.provider.example/x", secret="k-9f3"
+    )
+    page = ops_client.get(f"/alerts/{channel.pk}/").content.decode()
+    assert "k-9f3" not in page
+    answer = ops_client.post(
+        f"/alerts/{channel.pk}/",
+        {"name": "renamed", "kind": "webhook", "target": channel.target, "secret": "", "active": "on"},
+    )
+    assert answer.status_code == 302
+    channel.refresh_from_db()
+    assert (channel.name, channel.secret) == ("renamed", "k-9f3")
