@@ -408,7 +408,9 @@ def _rows_with_numbers(
     return header, rows
 
 
-def import_records(records: list[dict], by=None, source: str = "the API", dry_run: bool = False) -> ImportReport:
+def import_records(
+    records: list[dict], by=None, source: str = "the API", dry_run: bool = False
+) -> ImportReport:
     """Import rows given as mappings (the CRM sync API): the same rules and transaction as a file.
 
     Row numbers are positions in `records`, from 1. A key a record leaves out

@@ -179,4 +179,6 @@ class DeliveryStatus(models.TextChoices):
 
     @property
     def colour(self) -> str:
-        return {"queued": "secondary", "sent": "success", "retrying": "warning", "failed": "danger"}[self.value]
+        return {"queued": "secondary", "sent": "success", "retrying": "warning", "failed": "danger"}[
+            self.value
+        ]
