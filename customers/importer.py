@@ -1,7 +1,8 @@
 """Bulk import of reps, customers and domains from CSV or XLSX: all or nothing.
 
 Used by `manage.py import_customers` and the ops import page; both show the
-returned `ImportReport`. Rules (also on the import page):
+returned `ImportReport`. The CRM sync API (`/api/sync/customers/`) sends rows as
+mappings to `import_records`, under the same rules. Rules (also on the import page):
 
 - One row per customer, keyed by `account_id`; the header row names the
   columns (any order; `account_id` and `customer_name` are required, unknown
