@@ -1,7 +1,8 @@
 """Bulk import of reps, customers and domains from CSV or XLSX: all or nothing.
 
 Used by `manage.py import_customers` and the ops import page; both show the
-returned `ImportReport`. Rules (also on the import page):
+returned `ImportReport`. The CRM sync API (`/api/sync/customers/`) sends rows as
+mappings to `import_records`, under the same rules. Rules (also on the import page):
 
 - One row per customer, keyed by `account_id`; the header row names the
   columns (any order; `account_id` and `customer_name` are required, unknown
@@ -571,6 +572,38 @@ def _rows_with_numbers(
             )
         )
     return header, rows
+
+
+def import_records(
+    records: list[dict], by=None, source: str = "the API", dry_run: bool = False
+) -> ImportReport:
+    """Import rows given as mappings (the CRM sync API): the same rules and transaction as a file.
+
+    Row numbers are positions in `records`, from 1. A key a record leaves out
+    keeps that field as it is (in a file, a column applies to every row);
+    `domains` may be a list. Unknown keys are errors of their row.
+    """
+    report = ImportReport(dry_run=dry_run, rows=len(records))
+    if len(records) > MAX_ROWS:
+        report.error(0, "file", f"more than {MAX_ROWS} rows; split them")
+        return report
+    rows = []
+    for number, record in enumerate(records, start=1):
+        row = {}
+        for column, value in record.items():
+            if column not in COLUMNS:
+                report.error(number, column, f"unknown field (expected some of: {', '.join(COLUMNS)})")
+                continue
+            if column == "domains" and isinstance(value, list | tuple):
+                value = " ".join(str(item) for item in value)
+            row[column] = "" if value is None else str(value).strip()
+        rows.append((number, row))
+    with transaction.atomic():
+        _Importer(report, by, source).run(list(COLUMNS), rows)
+        if report.errors or dry_run:
+            transaction.set_rollback(True)
+    report.errors.sort(key=lambda error: error.row)
+    return report
 
 
 def import_customers(

@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, int]] = [
     ("tracker.tables", 5),
     ("tracker.templatetags", 5),
     ("tracker.views", 6),
+    ("tracker.api", 6),  # the REST API: views of their own kind
     ("tracker.tasks", 7),  # entry points: Celery, the admin, commands
     ("tracker.admin", 7),
     ("tracker.management", 7),

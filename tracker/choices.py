@@ -1,6 +1,7 @@
 """Choices of the tracker app with their presentation: each value carries its badge colour."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Verdict(models.TextChoices):
@@ -142,3 +143,42 @@ class NoticeChannel(models.TextChoices):
     @property
     def colour(self) -> str:
         return {"email": "primary", "other": "secondary"}[self.value]
+
+
+class TokenAccess(models.TextChoices):
+    """What an API token may do; every token reads only what its owner may read."""
+
+    READ = "read", _("Read only")
+    READ_WRITE = "read_write", _("Read and write")
+
+
+class AlertChannelKind(models.TextChoices):
+    """Where an alert goes: chat services through Apprise, our own signed webhook, or e-mail."""
+
+    SLACK = "slack", _("Slack")
+    TEAMS = "teams", _("Microsoft Teams")
+    LINE = "line", _("LINE")
+    WEBHOOK = "webhook", _("Webhook (HMAC-SHA256 signed JSON)")
+    EMAIL = "email", _("E-mail")
+
+
+class AlertEvent(models.TextChoices):
+    """What operations are alerted about."""
+
+    SWEEP_FINISHED = "sweep_finished", _("Sweep finished (with its change summary)")
+    SWEEP_FAILED = "sweep_failed", _("Sweep failed or DNS was down")
+    MILESTONE_NEAR = "milestone_near", _("Campaign milestone near, customers still on the legacy service")
+    LEGACY_STALLED = "legacy_stalled", _("Legacy count has not moved for days")
+
+
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    RETRYING = "retrying", _("Failed, will retry")
+    FAILED = "failed", _("Failed")
+
+    @property
+    def colour(self) -> str:
+        return {"queued": "secondary", "sent": "success", "retrying": "warning", "failed": "danger"}[
+            self.value
+        ]

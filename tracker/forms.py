@@ -15,9 +15,11 @@ from django.utils.translation import gettext_lazy as _
 from customers.choices import Language
 from customers.models import Customer, UserProfile
 from customers.roles import REPS_GROUP
+from tracker.choices import AlertChannelKind, AlertEvent, TokenAccess
 from tracker.common.forms import BootstrapModelForm, style_widgets
-from tracker.models import Campaign, NoticeTemplate
+from tracker.models import AlertChannel, Campaign, NoticeTemplate
 from tracker.probe import campaign as probe_campaign
+from tracker.services.alerts import channel_target_problem
 from tracker.services.notices import compile_notice_template
 
 # The contract's per-service lists, edited one entry per line.
@@ -328,3 +330,65 @@ class ProfileForm(BootstrapModelForm):
             help_text=_("Times on pages and the hour your digest arrives (08:30 in this zone)."),
         )
         style_widgets(self)
+class ApiTokenForm(forms.Form):
+    """A new API token: what it is for, what it may do, and until when."""
+
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What the token is for, e.g. 'CRM sync'.")
+    )
+    access = forms.ChoiceField(label=_("Access"), choices=TokenAccess.choices, initial=TokenAccess.READ)
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        required=False,
+        help_text=_("Optional; the token stops working at the start of this day."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        if day is not None and day <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a day in the future."))
+        return day
+
+    @property
+    def expires_at(self) -> dt.datetime | None:
+        day = self.cleaned_data.get("expires_on")
+        return None if day is None else timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+class AlertChannelForm(forms.ModelForm):
+    """An alert channel as operations set it up on /alerts/."""
+
+    events = forms.MultipleChoiceField(
+        label=_("Events"),
+        choices=AlertEvent.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        help_text=_("None ticked: every event."),
+    )
+
+    class Meta:
+        model = AlertChannel
+        fields = ["name", "kind", "target", "secret", "events", "active"]
+        # The secret is never sent back to the browser; left blank on an edit, it stays as it was.
+        widgets = {"secret": forms.PasswordInput(render_value=False)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("secret") and self.instance.pk:
+            cleaned["secret"] = self.instance.secret
+        if cleaned.get("kind") == AlertChannelKind.WEBHOOK and not cleaned.get("secret"):
+            self.add_error("secret", _("A webhook needs a signing secret."))
+        if cleaned.get("kind") and cleaned.get("target"):
+            problem = channel_target_problem(cleaned["kind"], cleaned["target"])
+            if problem:
+                self.add_error("target", problem)
+        return cleaned

@@ -16,12 +16,13 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from tracker.models import Campaign
-from tracker.services import digests, schedules
+from tracker.services import alerts, digests, schedules
 from tracker.services.followups import followups_wake_snoozed
 from tracker.services.sweeps import chunk_fail, chunk_run, sweep_recheck, sweep_start, sweeps_resume_stalled
 
@@ -89,3 +90,22 @@ def wake_snoozed_tasks() -> int:
 @shared_task(name="tracker.resume_stalled_sweeps", soft_time_limit=60, time_limit=90)
 def resume_stalled_sweeps() -> int:
     return sweeps_resume_stalled()
+
+
+@shared_task(name="tracker.deliver_alert", bind=True, soft_time_limit=60, time_limit=90, acks_late=True)
+def deliver_alert(self, delivery_id: int) -> str:
+    """One alert to one channel; a refusal is retried with a doubling delay, then logged as failed."""
+    final = self.request.retries >= settings.ALERT_MAX_RETRIES
+    try:
+        return alerts.delivery_send(delivery_id, final=final).status
+    except alerts.DeliveryFailed as exc:
+        if final:
+            log.warning("alert delivery %s failed for good: %s", delivery_id, exc)
+            return "failed"
+        countdown = settings.ALERT_RETRY_DELAY_S * 2**self.request.retries
+        raise self.retry(exc=exc, countdown=countdown, max_retries=settings.ALERT_MAX_RETRIES) from exc
+
+
+@shared_task(name="tracker.daily_alerts", soft_time_limit=120, time_limit=150)
+def daily_alerts() -> int:
+    return alerts.alerts_daily()

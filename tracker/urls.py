@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from tracker.views import account, campaigns, customers, dashboard, domains, notices, sweeps, tasks
+from tracker.views import (
+    account,
+    alerts,
+    campaigns,
+    customers,
+    dashboard,
+    domains,
+    notices,
+    sweeps,
+    tasks,
+    tokens,
+)
 
 app_name = "tracker"
 
@@ -44,4 +55,11 @@ urlpatterns = [
     path("tasks/", tasks.task_list, name="task_list"),
     path("tasks/<int:pk>/done/", tasks.task_done, name="task_done"),
     path("tasks/<int:pk>/snooze/", tasks.task_snooze, name="task_snooze"),
+    # Alert channels (operations)
+    path("alerts/", alerts.alert_channels, name="alert_channels"),
+    path("alerts/<int:pk>/", alerts.alert_channels, name="alert_channel_edit"),
+    path("alerts/<int:pk>/test/", alerts.alert_channel_test, name="alert_channel_test"),
+    # The user's own API tokens
+    path("account/tokens/", tokens.token_list, name="token_list"),
+    path("account/tokens/<int:pk>/revoke/", tokens.token_revoke_view, name="token_revoke"),
 ]

@@ -1,5 +1,7 @@
 """The tracker's models, one module per area; import them from here."""
 
+from tracker.models.alerts import AlertChannel, AlertDelivery
+from tracker.models.api import ApiToken, ApiWrite
 from tracker.models.campaign import Campaign
 from tracker.models.followup import FollowUpTask, FollowUpTaskQuerySet, TaskStateError
 from tracker.models.history import Check, DomainState
@@ -9,6 +11,10 @@ from tracker.models.sweep import CHUNK_LEASE, TIMEOUT_ALERT_SHARE, Sweep, SweepC
 __all__ = [
     "CHUNK_LEASE",
     "TIMEOUT_ALERT_SHARE",
+    "AlertChannel",
+    "AlertDelivery",
+    "ApiToken",
+    "ApiWrite",
     "Campaign",
     "Check",
     "CustomerNotice",

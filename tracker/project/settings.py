@@ -41,11 +41,17 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_filters",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_prometheus",
     "customers",
     "tracker",
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies for /metrics (first and last, to time the whole stack).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -59,6 +65,7 @@ MIDDLEWARE = [
     "customers.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.project.urls"
@@ -92,6 +99,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share one SQLite file in development: wait for locks.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Query counts and latencies for /metrics: django-prometheus's wrapper of the same backend.
+_PROMETHEUS_BACKENDS = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}
+DATABASES["default"]["ENGINE"] = _PROMETHEUS_BACKENDS.get(
+    DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -137,6 +153,8 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# Load balancers and Prometheus ask the backend directly, over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -203,6 +221,54 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 DNS_NAMESERVERS = env_list("DNS_NAMESERVERS")
 DNS_TIMEOUT = env_float("DNS_TIMEOUT", 2.0)
 PROBE_CONCURRENCY = env_int("PROBE_CONCURRENCY", 200)
+
+# The REST API (tracker/api/, docs/api.md): tokens or the browser's session, the pages' access rules.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "tracker.api.auth.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["tracker.api.permissions.TokenMayWrite"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.IdCursorPagination",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Retirement tracker API",
+    "DESCRIPTION": "Customers, domains, checks, follow-up tasks, campaigns and sweeps (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The docs page from installed files (drf-spectacular-sidecar): no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No call to the public spec validator (Swagger UI's default): nothing leaves the intranet.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerStatusEnum": "customers.choices.MigrationStatus",
+        "VerdictEnum": "tracker.choices.Verdict",
+        "TaskStatusEnum": "tracker.choices.TaskStatus",
+        "SweepStatusEnum": "tracker.choices.SweepStatus",
+        "AlertEventEnum": "tracker.choices.AlertEvent",
+        "DeliveryStatusEnum": "tracker.choices.DeliveryStatus",
+        "AlertChannelKindEnum": "tracker.choices.AlertChannelKind",
+    },
+}
+
+# /metrics: open to API tokens, and to these client addresses without one (a Prometheus server;
+# not loopback behind a proxy, where every client would look local).
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
+
+# Alerts (tracker/services/alerts.py): retries of a failed delivery (delay doubles each time),
+# and the days the legacy count may stand still before operations are told.
+ALERT_MAX_RETRIES = env_int("ALERT_MAX_RETRIES", 5)
+ALERT_RETRY_DELAY_S = env_int("ALERT_RETRY_DELAY_S", 60)
+ALERT_STALLED_DAYS = env_int("ALERT_STALLED_DAYS", 7)
 
 LOGGING = {
     "version": 1,

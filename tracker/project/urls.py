@@ -1,10 +1,10 @@
-"""The root URLconf: login, the admin, and the pages (tracker.urls)."""
+"""The root URLconf: login, the admin, the API (tracker.api.urls), and the pages (tracker.urls)."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker.views import dashboard
+from tracker.views import dashboard, health
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -17,6 +17,11 @@ urlpatterns = [
     ),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("admin/", admin.site.urls),
+    path("api/", include("tracker.api.urls")),
+    # Monitoring and load balancers
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
     # Ops land on the dashboard, reps on their customers.
     path("", dashboard.home, name="home"),
     path("", include("tracker.urls")),

@@ -72,6 +72,7 @@ WAKE_SNOOZED_TASK = "tracker.wake_snoozed_tasks"
 RESUME_STALLED_TASK = "tracker.resume_stalled_sweeps"
 REP_DIGEST_NAME = "Daily task digest to reps (08:30 local time)"
 OLD_REP_DIGEST_NAME = "Weekly task digest to reps"
+DAILY_ALERTS_TASK = "tracker.daily_alerts"
 
 
 def _crontab(minute="0", hour="*", day_of_week="*") -> CrontabSchedule:
@@ -142,6 +143,12 @@ def ensure_schedules() -> list[str]:
         ),
         ("Daily operations summary", OPS_SUMMARY_TASK, _crontab("30", "7"), "Every day 07:30"),
         ("Wake snoozed tasks", WAKE_SNOOZED_TASK, _crontab("0", "6"), "Every day 06:00"),
+        (
+            "Daily alerts",
+            DAILY_ALERTS_TASK,
+            _crontab("15", "8"),
+            "Every day 08:15: milestones, stalled legacy count",
+        ),
         (
             "Resume stalled sweeps",
             RESUME_STALLED_TASK,

@@ -37,6 +37,7 @@ from tracker.models import CHUNK_LEASE, Campaign, DomainState, Sweep, SweepChunk
 from tracker.probe.engine import probe_many, sweep_resolver
 from tracker.probe.resolver import Resolver
 from tracker.probe.stored import StoredReport
+from tracker.services.alerts import alerts_sweep_finished
 from tracker.services.checks import (
     extend_unchanged,
     lock_states,
@@ -283,8 +284,15 @@ def chunk_run(
     if result is not None:
         timings.update(store_s=time.perf_counter() - wall, store_cpu_s=time.process_time() - cpu)
         SweepChunk.objects.filter(pk=chunk.pk).update(timings={k: round(v, 4) for k, v in timings.items()})
-        Sweep.objects.get(pk=sweep.pk).finish_if_complete()
+        _finish_if_complete(sweep.pk)
     return result
+
+
+def _finish_if_complete(sweep_id: int) -> None:
+    """Close the sweep if no chunk is left; the call that closes it raises the alert (queued, never blocking)."""
+    sweep = Sweep.objects.select_related("campaign").get(pk=sweep_id)
+    if sweep.finish_if_complete():
+        alerts_sweep_finished(sweep)
 
 
 def check_store(campaign: Campaign, domain: Domain, report: dict, *, sweep=None, now=None):
@@ -404,6 +412,6 @@ def chunk_fail(chunk_id: int, error: str) -> None:
     SweepChunk.objects.filter(pk=chunk_id).exclude(status=ChunkStatus.DONE).update(
         status=ChunkStatus.FAILED, finished_at=timezone.now(), error=error[:2000]
     )
-    chunk = SweepChunk.objects.select_related("sweep").get(pk=chunk_id)
+    chunk = SweepChunk.objects.get(pk=chunk_id)
     Sweep.objects.filter(pk=chunk.sweep_id).update(error=error[:2000])
-    chunk.sweep.finish_if_complete()
+    _finish_if_complete(chunk.sweep_id)
