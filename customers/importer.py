@@ -575,7 +575,12 @@ def _rows_with_numbers(
 
 
 def import_records(
-    records: list[dict], by=None, source: str = "the API", dry_run: bool = False
+    records: list[dict],
+    by=None,
+    source: str = "the API",
+    dry_run: bool = False,
+    create_reps: bool = False,
+    invite: Callable | None = None,
 ) -> ImportReport:
     """Import rows given as mappings (the CRM sync API): the same rules and transaction as a file.
 
@@ -598,10 +603,7 @@ def import_records(
                 value = " ".join(str(item) for item in value)
             row[column] = "" if value is None else str(value).strip()
         rows.append((number, row))
-    with transaction.atomic():
-        _Importer(report, by, source).run(list(COLUMNS), rows)
-        if report.errors or dry_run:
-            transaction.set_rollback(True)
+    _apply_rows(report, by, source, list(COLUMNS), rows, dry_run, create_reps, invite)
     report.errors.sort(key=lambda error: error.row)
     return report
 
@@ -628,8 +630,14 @@ def import_customers(
     report.rows = len(rows)
     if report.errors:  # header problems: rows would be misread
         return report
+    _apply_rows(report, by, filename or "a file", header, rows, dry_run, create_reps, invite)
+    return report
+
+
+def _apply_rows(report, by, source, header, rows, dry_run, create_reps, invite) -> None:
+    """All rows in one transaction, rolled back on any error or a dry run; invitations after commit."""
     with transaction.atomic():
-        importer = _Importer(report, by, filename or "a file", create_reps=create_reps)
+        importer = _Importer(report, by, source, create_reps=create_reps)
         importer.run(header, rows)
         if report.errors or dry_run:
             transaction.set_rollback(True)
@@ -637,4 +645,3 @@ def import_customers(
         elif invite is not None:
             for user in importer.created_reps:
                 transaction.on_commit(lambda user=user: invite(user))
-    return report

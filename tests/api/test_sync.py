@@ -99,7 +99,7 @@ def test_unknown_fields_are_errors_of_their_row(api_for, ops_user):
     assert not Customer.objects.filter(account_id="CRM-9").exists()
 
 
-def test_a_dry_run_reports_and_saves_nothing(api_for, ops_user):
+def test_a_dry_run_reports_and_saves_nothing(api_for, ops_user, rep):
     answer = api_for(ops_user).post("/api/sync/customers/", {"rows": GOOD_ROWS[:2], "dry_run": True})
     assert (answer.status, answer.json["customers_created"], answer.json["applied"]) == (200, 2, False)
     assert not Customer.objects.filter(account_id__startswith="CRM-").exists()
@@ -136,3 +136,18 @@ def test_the_changed_since_feed(api_for, rep, ops_user, customer, other_customer
 
 def test_the_feed_needs_a_moment(api_for, ops_user):
     assert api_for(ops_user).get("/api/changes/").status == 400
+
+
+def test_an_unknown_rep_is_an_error_unless_reps_may_be_created(api_for, ops_user):
+    rows = [{"account_id": "CRM-7", "customer_name": "Shiba Denki", "rep_username": "newrep"}]
+    refused = api_for(ops_user).post("/api/sync/customers/", {"rows": rows})
+    assert refused.status == 422
+    assert [(e["row"], e["field"]) for e in refused.json["errors"]] == [(1, "rep_username")]
+    assert not Customer.objects.filter(account_id="CRM-7").exists()
+
+    created = api_for(ops_user).post("/api/sync/customers/", {"rows": rows, "create_reps": True})
+    assert created.status == 200, created.body
+    assert (created.json["reps_created"], Customer.objects.get(account_id="CRM-7").rep.username) == (
+        1,
+        "newrep",
+    )

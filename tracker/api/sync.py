@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from customers.importer import COLUMNS, import_records
+from customers.invitations import invite_rep
 from tracker.api.base import ApiViewMixin
 from tracker.api.permissions import OpsOnly, TokenMayWrite
 from tracker.api.views import CAMPAIGN_PARAMETER, campaign_from
@@ -23,6 +24,11 @@ class UpsertRequestSerializer(serializers.Serializer):
         help_text=f"One object per customer, keyed by account_id; fields: {', '.join(COLUMNS)}.",
     )
     dry_run = serializers.BooleanField(default=False)
+    create_reps = serializers.BooleanField(
+        default=False,
+        help_text="Create a rep for an unknown rep_username (and mail them a set-password link); "
+        "otherwise an unknown rep is an error of its row.",
+    )
 
 
 class RowErrorSerializer(serializers.Serializer):
@@ -64,6 +70,8 @@ class CustomerUpsertView(ApiViewMixin, APIView):
             by=request.user,
             source=_("the CRM sync API"),
             dry_run=form.validated_data["dry_run"],
+            create_reps=form.validated_data["create_reps"],
+            invite=invite_rep,
         )
         body = {
             "applied": report.applied,
