@@ -42,4 +42,9 @@ urlpatterns = [
     path("tasks/", tasks.task_list, name="task_list"),
     path("tasks/<int:pk>/done/", tasks.task_done, name="task_done"),
     path("tasks/<int:pk>/snooze/", tasks.task_snooze, name="task_snooze"),
+    path("tasks/<int:pk>/reopen/", tasks.task_reopen_view, name="task_reopen"),
+    path("tasks/bulk/", tasks.tasks_bulk_view, name="tasks_bulk"),
+    path("tasks/views/", tasks.saved_view_create, name="saved_view_create"),
+    path("tasks/views/<int:pk>/delete/", tasks.saved_view_delete, name="saved_view_delete"),
+    path("customers/<int:customer_pk>/tasks/add/", tasks.task_add, name="task_add"),
 ]

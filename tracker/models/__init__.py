@@ -1,7 +1,8 @@
 """The tracker's models, one module per area; import them from here."""
 
+from tracker.models.activity import Activity, SavedTaskView
 from tracker.models.campaign import Campaign
-from tracker.models.followup import FollowUpTask, FollowUpTaskQuerySet, TaskStateError
+from tracker.models.followup import FollowUpTask, FollowUpTaskQuerySet, TaskEvent, TaskStateError
 from tracker.models.history import Check, DomainState
 from tracker.models.notice import CustomerNotice, NoticeTemplate
 from tracker.models.sweep import CHUNK_LEASE, TIMEOUT_ALERT_SHARE, Sweep, SweepChunk
@@ -9,6 +10,7 @@ from tracker.models.sweep import CHUNK_LEASE, TIMEOUT_ALERT_SHARE, Sweep, SweepC
 __all__ = [
     "CHUNK_LEASE",
     "TIMEOUT_ALERT_SHARE",
+    "Activity",
     "Campaign",
     "Check",
     "CustomerNotice",
@@ -16,7 +18,9 @@ __all__ = [
     "FollowUpTask",
     "FollowUpTaskQuerySet",
     "NoticeTemplate",
+    "SavedTaskView",
     "Sweep",
     "SweepChunk",
+    "TaskEvent",
     "TaskStateError",
 ]

@@ -193,6 +193,9 @@ DNS_NAMESERVERS = env_list("DNS_NAMESERVERS")
 DNS_TIMEOUT = env_float("DNS_TIMEOUT", 2.0)
 PROBE_CONCURRENCY = env_int("PROBE_CONCURRENCY", 200)
 
+# Business days a customer has to change DNS after a rep marks a task done (a campaign may say otherwise).
+TASK_EXPECTED_CHANGE_DAYS = env_int("TASK_EXPECTED_CHANGE_DAYS", 2)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -49,6 +49,7 @@ from tracker.services.followups import (
     FollowupWrites,
     followups_apply,
     followups_apply_one,
+    followups_waiting_past,
     locked_followups,
     rules_input_key,
     rules_key_for,
@@ -311,6 +312,7 @@ def _store_chunk(chunk, campaign, rows, reports, after_domain, timings) -> Chunk
         if not still_mine:
             return None  # resumed and finished elsewhere meanwhile
         stored = lock_states(campaign, [row.pk for row in rows])
+        waited_out = followups_waiting_past(campaign.pk, [row.pk for row in rows], today)
         unchanged, changed = [], []
         for row, report, key, fingerprint in zip(rows, reports, keys, fingerprints, strict=True):
             state = stored.get(row.pk)
@@ -319,6 +321,7 @@ def _store_chunk(chunk, campaign, rows, reports, after_domain, timings) -> Chunk
                 and state.latest_check_id is not None
                 and state.rules_key == key
                 and report["verdict"] != Verdict.INCONCLUSIVE  # its counter moves on
+                and row.pk not in waited_out  # the wait is over: the rules reopen it
             ):
                 unchanged.append(state)
             else:
