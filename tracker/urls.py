@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tracker.views import campaigns, customers, dashboard, domains, notices, sweeps, tasks
+from tracker.views import activities, campaigns, customers, dashboard, domains, notices, sweeps, tasks
 
 app_name = "tracker"
 
@@ -23,6 +23,7 @@ urlpatterns = [
     path("customers/<int:pk>/notice/", notices.customer_notice, name="customer_notice"),
     path("customers/<int:pk>/notices/", notices.customer_notices, name="customer_notices"),
     path("customers/<int:pk>/notices/<int:notice_pk>/", notices.notice_update, name="notice_update"),
+    path("customers/<int:customer_pk>/activities/", activities.activity_add, name="activity_add"),
     path("import/", customers.customer_import, name="customer_import"),
     path("export/", customers.customer_export, name="customer_export"),
     # Operations

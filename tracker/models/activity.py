@@ -35,6 +35,10 @@ class Activity(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.happened_at:%Y-%m-%d}"
 
+    @property
+    def colour(self) -> str:
+        return ActivityKind(self.kind).colour
+
 
 class SavedTaskView(models.Model):
     """A named filter and ordering of the task list, one user's own (like NetBox's saved filters)."""
