@@ -199,15 +199,14 @@ def followups_forget_rules(campaign_id: int, domain_ids: Iterable[int]) -> int:
     )
 
 
-def followups_waiting_past(campaign_id: int, domain_ids: Iterable[int], today: dt.date) -> set[int]:
-    """Domains with a task waiting for DNS past its day: their next check must run the rules."""
-    rows = FollowUpTask.objects.filter(
-        campaign_id=campaign_id,
-        domain_id__in=list(domain_ids),
-        status=TaskStatus.WAITING_FOR_DNS,
-        waiting_until__lt=today,
-    )
-    return set(rows.values_list("domain_id", flat=True))
+def followups_keep_waiting_in_view(campaign, outcomes) -> int:
+    """Domains with a task waiting for DNS keep no rules key: every check of theirs runs the rules.
+
+    So a check after the customer's expected change time reopens the task even when
+    DNS did not change, and the sweep's fast path never has to read tasks.
+    """
+    waiting = [outcome.domain_id for outcome in outcomes if outcome.waiting]
+    return followups_forget_rules(campaign.pk, waiting) if waiting else 0
 
 
 def followups_wake_snoozed(today: dt.date | None = None) -> int:
@@ -223,6 +222,8 @@ class RuleOutcome:
     opened: list[FollowUpTask] = field(default_factory=list)
     reopened: list[FollowUpTask] = field(default_factory=list)
     closed: list[FollowUpTask] = field(default_factory=list)
+    domain_id: int | None = None
+    waiting: bool = False  # a task of the domain still waits for DNS after this check
 
 
 def locked_followups(campaign, domains) -> dict[int, list[FollowUpTask]]:
@@ -371,6 +372,8 @@ def followups_apply(
             run.present(kind, finding, active)
         elif active is not None and finding.decisive:
             run.gone(stored, finding, active)
+    run.outcome.domain_id = domain.pk
+    run.outcome.waiting = any(task.status == TaskStatus.WAITING_FOR_DNS for task in run.tasks)
     return run.outcome
 
 

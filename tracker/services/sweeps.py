@@ -49,7 +49,7 @@ from tracker.services.followups import (
     FollowupWrites,
     followups_apply,
     followups_apply_one,
-    followups_waiting_past,
+    followups_keep_waiting_in_view,
     locked_followups,
     rules_input_key,
     rules_key_for,
@@ -282,6 +282,7 @@ def check_store(campaign: Campaign, domain: Domain, report: dict, *, sweep=None,
     key = rules_key_for(campaign, domain, report_fingerprint(report), timezone.localdate(now))
     recorded = record_report(campaign, domain, report, sweep=sweep, now=now, rules_key=key)
     outcome = followups_apply_one(campaign, domain, report, recorded.state.consecutive_inconclusive, now=now)
+    followups_keep_waiting_in_view(campaign, [outcome])
     return recorded, outcome
 
 
@@ -312,7 +313,6 @@ def _store_chunk(chunk, campaign, rows, reports, after_domain, timings) -> Chunk
         if not still_mine:
             return None  # resumed and finished elsewhere meanwhile
         stored = lock_states(campaign, [row.pk for row in rows])
-        waited_out = followups_waiting_past(campaign.pk, [row.pk for row in rows], today)
         unchanged, changed = [], []
         for row, report, key, fingerprint in zip(rows, reports, keys, fingerprints, strict=True):
             state = stored.get(row.pk)
@@ -321,7 +321,6 @@ def _store_chunk(chunk, campaign, rows, reports, after_domain, timings) -> Chunk
                 and state.latest_check_id is not None
                 and state.rules_key == key
                 and report["verdict"] != Verdict.INCONCLUSIVE  # its counter moves on
-                and row.pk not in waited_out  # the wait is over: the rules reopen it
             ):
                 unchanged.append(state)
             else:
@@ -365,6 +364,7 @@ def _store_changed(chunk, campaign, changed, now, today, after_domain, numbered_
     )
     tasks = locked_followups(campaign, [domain for domain, _ in items])
     writes = FollowupWrites(now)
+    outcomes = []
     for number, ((domain, report), stored) in enumerate(
         zip(items, recorded, strict=True), start=numbered_from
     ):
@@ -377,12 +377,14 @@ def _store_changed(chunk, campaign, changed, now, today, after_domain, numbered_
             tasks=tasks[domain.pk],
             today=today,
         )
+        outcomes.append(outcome)
         totals["opened"] += len(outcome.opened)
         totals["closed"] += len(outcome.closed)
         totals["reopened"] += len(outcome.reopened)
         if after_domain is not None:
             after_domain(number)
     writes.save()
+    followups_keep_waiting_in_view(campaign, outcomes)
     return totals
 
 
