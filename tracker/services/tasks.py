@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tracker.choices import TaskEventKind, TaskKind, TaskStatus, Verdict
 from tracker.common.business_days import CALENDAR
@@ -77,9 +78,9 @@ class SnoozePreset:
     DATE = "date"
 
     CHOICES = (
-        (TOMORROW, "Tomorrow"),
-        (NEXT_WEEK, "Next week"),
-        (DATE, "Until a date"),
+        (TOMORROW, gettext_lazy("Tomorrow")),
+        (NEXT_WEEK, gettext_lazy("Next week")),
+        (DATE, gettext_lazy("Until a date")),
     )
 
 
