@@ -113,3 +113,7 @@ def test_a_reps_day_in_the_task_list(page, live_server, login, screenshot, world
     call.refresh_from_db()
     assert call.status == TaskStatus.OPEN and call.events.last().action == "reopened_hand"
     screenshot("tasks-reopened")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/tasks/")
+    screenshot("tasks-phone")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390  # no sideways scrolling
