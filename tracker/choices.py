@@ -82,10 +82,18 @@ class TaskKind(models.TextChoices):
     SPF_TOO_MANY_LOOKUPS = "spf_too_many_lookups", "SPF over 10 DNS lookups"
     UNREGISTERED = "unregistered", "Domain not registered"
     INCONCLUSIVE_REPEATED = "inconclusive_repeated", "Inconclusive three checks in a row"
+    # Written by people, not the rules: a call back, a contract to send, a logged next step.
+    MANUAL = "manual", _("Manual task")
+    NEXT_STEP = "next_step", _("Next step from the activity log")
 
     @property
     def colour(self) -> str:
         return TASK_KIND_COLOURS[self]
+
+    @property
+    def by_people(self) -> bool:
+        """People open these; a check neither opens, closes nor waits on them."""
+        return self in PEOPLE_TASK_KINDS
 
     @property
     def for_ops(self) -> bool:
@@ -100,27 +108,64 @@ TASK_KIND_COLOURS = {
     TaskKind.SPF_TOO_MANY_LOOKUPS: "warning",
     TaskKind.UNREGISTERED: "secondary",
     TaskKind.INCONCLUSIVE_REPEATED: "info",
+    TaskKind.MANUAL: "dark",
+    TaskKind.NEXT_STEP: "dark",
 }
+
+PEOPLE_TASK_KINDS = (TaskKind.MANUAL, TaskKind.NEXT_STEP)
 
 
 class TaskStatus(models.TextChoices):
     OPEN = "open", "Open"
     SNOOZED = "snoozed", "Snoozed"
+    # Done by hand while DNS still shows the problem: in the queue until a check shows the fix.
+    WAITING_FOR_DNS = "waiting_dns", _("Waiting for DNS")
     DONE = "done", "Done"
     AUTO_CLOSED = "auto_closed", "Fixed (closed by a check)"
 
     @property
     def colour(self) -> str:
-        return {"open": "primary", "snoozed": "secondary", "done": "success", "auto_closed": "success"}[
-            self.value
-        ]
+        return {
+            "open": "primary",
+            "snoozed": "secondary",
+            "waiting_dns": "warning",
+            "done": "success",
+            "auto_closed": "success",
+        }[self.value]
 
     @property
     def is_active(self) -> bool:
         return self in ACTIVE_TASK_STATUSES
 
 
-ACTIVE_TASK_STATUSES = (TaskStatus.OPEN, TaskStatus.SNOOZED)
+ACTIVE_TASK_STATUSES = (TaskStatus.OPEN, TaskStatus.SNOOZED, TaskStatus.WAITING_FOR_DNS)
+# What the worklist shows by default: snoozed tasks are out of it until their day.
+WORKLIST_TASK_STATUSES = (TaskStatus.OPEN, TaskStatus.WAITING_FOR_DNS)
+
+
+class TaskEventKind(models.TextChoices):
+    """A step in a task's history (FollowUpTask.events): who did what, and the note."""
+
+    DONE = "done", _("Marked done")
+    WAITING_FOR_DNS = "waiting_dns", _("Marked done; waiting for DNS to show the change")
+    REOPENED_BY_CHECK = "reopened_check", _("Reopened by a check")
+    REOPENED_BY_HAND = "reopened_hand", _("Reopened by hand")
+    FIXED = "fixed", _("Closed: a check shows the fix")
+    SNOOZED = "snoozed", _("Snoozed")
+    REASSIGNED = "reassigned", _("Reassigned")
+    CREATED = "created", _("Created by hand")
+
+
+class ActivityKind(models.TextChoices):
+    """What a rep logs on a customer's page."""
+
+    CALL = "call", _("Call")
+    MAIL = "mail", _("Mail")
+    MEETING = "meeting", _("Meeting")
+
+    @property
+    def colour(self) -> str:
+        return {"call": "primary", "mail": "info", "meeting": "success"}[self.value]
 
 
 class Priority(models.IntegerChoices):

@@ -9,12 +9,14 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from customers.choices import MigrationStatus
 from customers.models import Customer, Domain
 from customers.roles import REPS_GROUP, is_ops
 from tracker.choices import (
     ACTIVE_TASK_STATUSES,
+    WORKLIST_TASK_STATUSES,
     Priority,
     SweepKind,
     SweepStatus,
@@ -27,6 +29,7 @@ from tracker.probe.domains import DomainNameError, normalize_domain
 from tracker.probe.limits import SPF_MAX_DNS_LOOKUPS
 from tracker.queries.campaigns import active_campaign
 from tracker.queries.dashboards import DMARC_POLICIES
+from tracker.queries.worklist import GROUP_ORDERING_CHOICES
 
 # Reference kinds as operations think of them; each maps to a DomainState flag.
 REFERENCE_KIND_CHOICES = (
@@ -223,6 +226,10 @@ class TaskFilterSet(django_filters.FilterSet):
         queryset=_reps, field_name="assignee", label="Assignee", null_label="(nobody)"
     )
     for_ops = django_filters.BooleanFilter(label="Operations task")
+    # Read by the view (it orders customer groups, not rows); here so forms and saved views carry it.
+    ordering = django_filters.ChoiceFilter(
+        choices=GROUP_ORDERING_CHOICES, method="keep_order", label=_("Order"), empty_label=None
+    )
 
     class Meta:
         model = FollowUpTask
@@ -230,9 +237,9 @@ class TaskFilterSet(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, request=None, **kwargs):
         if data is not None and not data.get("status"):
-            # The worklist by default: what is still to do.
+            # The worklist by default: what is still to do now (snoozed tasks wait for their day).
             data = data.copy()
-            data.setlist("status", [s.value for s in ACTIVE_TASK_STATUSES])
+            data.setlist("status", [s.value for s in WORKLIST_TASK_STATUSES])
         super().__init__(data, *args, request=request, **kwargs)
         if request is not None and not is_ops(request.user):
             del self.filters["assignee"]
@@ -251,6 +258,9 @@ class TaskFilterSet(django_filters.FilterSet):
             return queryset
         overdue = Q(status__in=ACTIVE_TASK_STATUSES, due_date__lt=timezone.localdate())
         return queryset.filter(overdue if value else ~overdue)
+
+    def keep_order(self, queryset, name, value):
+        return queryset
 
 
 class SweepFilterSet(django_filters.FilterSet):

@@ -15,12 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from customers.choices import Language
 from customers.models import Customer, UserProfile
 from customers.roles import REPS_GROUP
-from tracker.choices import AlertChannelKind, AlertEvent, TokenAccess
+from tracker.choices import ActivityKind, AlertChannelKind, AlertEvent, TokenAccess
 from tracker.common.forms import BootstrapModelForm, style_widgets
 from tracker.models import AlertChannel, Campaign, NoticeTemplate
 from tracker.probe import campaign as probe_campaign
 from tracker.services.alerts import channel_target_problem
 from tracker.services.notices import compile_notice_template
+from tracker.services.tasks import SnoozePreset, snooze_until
 
 # The contract's per-service lists, edited one entry per line.
 SERVICE_LISTS = {
@@ -164,6 +165,7 @@ class CampaignForm(forms.ModelForm):
             "customer_announcement_date",
             "end_date",
             "cleanup_date",
+            "expected_change_days",
         )
         widgets = {
             name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -245,15 +247,115 @@ class TaskDoneForm(forms.Form):
 
 
 class TaskSnoozeForm(forms.Form):
+    """Snooze by preset (tomorrow, next week) or until a date; presets count business days."""
+
+    preset = forms.ChoiceField(
+        label=_("Snooze"), choices=SnoozePreset.CHOICES, required=False, initial=SnoozePreset.DATE
+    )
     until = forms.DateField(
-        label="Snooze until", widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+        label=_("Snooze until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
 
-    def clean_until(self) -> dt.date:
-        until = self.cleaned_data["until"]
-        if until <= timezone.localdate():
-            raise forms.ValidationError("Pick a day after today.")
-        return until
+    def clean(self):
+        cleaned = super().clean()
+        preset = cleaned.get("preset") or SnoozePreset.DATE
+        if preset == SnoozePreset.DATE and not cleaned.get("until"):
+            if "until" not in self.errors:
+                self.add_error("until", _("Pick the day to snooze until."))
+            return cleaned
+        today = timezone.localdate()
+        until = snooze_until(preset, today, cleaned.get("until"))
+        if until <= today:
+            self.add_error("until", _("Pick a day after today."))
+        cleaned["until"] = until
+        return cleaned
+
+
+class TaskReopenForm(forms.Form):
+    note = forms.CharField(label=_("Why"), required=False, max_length=2000)
+
+
+class TaskCreateForm(forms.Form):
+    """A task a rep writes for their customer: call back, send the contract."""
+
+    title = forms.CharField(label=_("Task"), max_length=200)
+    due_date = forms.DateField(
+        label=_("Due"),
+        required=False,
+        help_text=_("A weekend or holiday moves to the next business day."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    details = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
+
+
+class TaskBulkForm(forms.Form):
+    """One action on the tasks ticked in the list."""
+
+    action = forms.ChoiceField(
+        label=_("With the selected tasks"),
+        choices=(("done", _("Mark done")), ("snooze", _("Snooze")), ("reassign", _("Reassign"))),
+    )
+    task = forms.TypedMultipleChoiceField(coerce=int, choices=(), label=_("Tasks"))
+    preset = TaskSnoozeForm.base_fields["preset"]
+    until = TaskSnoozeForm.base_fields["until"]
+    assignee = forms.ModelChoiceField(queryset=None, required=False, label=_("Reassign to"))
+
+    def __init__(self, *args, can_reassign: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        ids = [value for value in (self.data.getlist("task") if hasattr(self.data, "getlist") else [])]
+        self.fields["task"].choices = [(value, value) for value in ids]
+        self.fields["assignee"].queryset = (
+            get_user_model().objects.filter(groups__name=REPS_GROUP, is_active=True).order_by("username")
+        )
+        self.can_reassign = can_reassign
+
+    def clean(self):
+        cleaned = super().clean()
+        action = cleaned.get("action")
+        if action == "reassign":
+            if not self.can_reassign:
+                raise forms.ValidationError(_("Only operations reassign tasks."), code="forbidden")
+            if cleaned.get("assignee") is None:
+                self.add_error("assignee", _("Pick who gets the tasks."))
+        if action == "snooze":
+            snooze = TaskSnoozeForm({"preset": self.data.get("preset"), "until": self.data.get("until")})
+            if not snooze.is_valid():
+                for errors in snooze.errors.values():
+                    for error in errors:
+                        self.add_error("until", error)
+            else:
+                cleaned["until"] = snooze.cleaned_data["until"]
+        return cleaned
+
+
+class SavedTaskViewForm(forms.Form):
+    name = forms.CharField(label=_("Save this view as"), max_length=80)
+    query = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
+
+
+class ActivityForm(forms.Form):
+    """A call, mail or meeting the rep logs on the customer's page."""
+
+    kind = forms.ChoiceField(label=_("What"), choices=ActivityKind.choices)
+    note = forms.CharField(label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    next_step_date = forms.DateField(
+        label=_("Next step on"),
+        required=False,
+        help_text=_("Appears in your task list on that day (the next business day if it is a holiday)."),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        style_widgets(self)
 
 
 class NoticeForm(forms.Form):

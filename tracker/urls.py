@@ -4,6 +4,7 @@ from django.urls import path
 
 from tracker.views import (
     account,
+    activities,
     alerts,
     campaigns,
     customers,
@@ -36,6 +37,7 @@ urlpatterns = [
     path("customers/<int:pk>/notice/", notices.customer_notice, name="customer_notice"),
     path("customers/<int:pk>/notices/", notices.customer_notices, name="customer_notices"),
     path("customers/<int:pk>/notices/<int:notice_pk>/", notices.notice_update, name="notice_update"),
+    path("customers/<int:customer_pk>/activities/", activities.activity_add, name="activity_add"),
     path("import/", customers.customer_import, name="customer_import"),
     path("export/", customers.customer_export, name="customer_export"),
     # Operations
@@ -62,4 +64,9 @@ urlpatterns = [
     # The user's own API tokens
     path("account/tokens/", tokens.token_list, name="token_list"),
     path("account/tokens/<int:pk>/revoke/", tokens.token_revoke_view, name="token_revoke"),
+    path("tasks/<int:pk>/reopen/", tasks.task_reopen_view, name="task_reopen"),
+    path("tasks/bulk/", tasks.tasks_bulk_view, name="tasks_bulk"),
+    path("tasks/views/", tasks.saved_view_create, name="saved_view_create"),
+    path("tasks/views/<int:pk>/delete/", tasks.saved_view_delete, name="saved_view_delete"),
+    path("customers/<int:customer_pk>/tasks/add/", tasks.task_add, name="task_add"),
 ]

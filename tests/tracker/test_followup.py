@@ -11,6 +11,7 @@ from customers.models import Customer
 from tests.factories import CampaignFactory
 from tests.tracker.test_history import clean_report, inconclusive_report, make_report
 from tracker.choices import Priority, TaskKind, TaskStatus
+from tracker.common.business_days import CALENDAR
 from tracker.models import FollowUpTask
 from tracker.services.followups import due_date_for, followups_wake_snoozed
 from tracker.services.sweeps import check_store
@@ -47,7 +48,8 @@ def test_a_legacy_spf_include_opens_a_task_for_the_rep_with_the_exact_change(cam
     (task,) = outcome.opened
     assert task.kind == TaskKind.LEGACY_SPF_INCLUDE and task.assignee == rep and not task.for_ops
     assert task.status == TaskStatus.OPEN and task.customer == domain.customer
-    assert task.due_date == campaign.end_date and task.priority == Priority.LOW
+    # Due by the end date, or the business day before it (2027-01-30 is a Saturday).
+    assert task.due_date == CALENDAR.on_or_before(campaign.end_date) and task.priority == Priority.LOW
     (term,) = task.evidence["terms"]
     assert term["term"] == "include:spf.po.2iij.net"
     assert term["record"] == "v=spf1 include:spf.po.2iij.net -all" and term["path"] == ["acme.example"]
@@ -154,7 +156,8 @@ def test_three_inconclusive_checks_in_a_row_make_an_ops_task_not_a_rep_task(camp
     (task,) = check(campaign, domain, inconclusive_report(), days=2).opened
     assert task.kind == TaskKind.INCONCLUSIVE_REPEATED and task.for_ops and task.assignee is None
     assert task.evidence["checks_in_a_row"] == 3
-    assert task.due_date == TODAY + dt.timedelta(days=3)
+    # A business day after the check (2026-11-03 is 文化の日, so the 5th).
+    assert task.due_date == CALENDAR.add(TODAY + dt.timedelta(days=2), 1) == dt.date(2026, 11, 5)
     check(campaign, domain, inconclusive_report(), days=3)
     assert len(tasks()) == 1
     closed = check(campaign, domain, clean_report(), days=4).closed

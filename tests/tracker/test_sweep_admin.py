@@ -51,3 +51,17 @@ def test_a_sweep_can_be_resumed_from_the_list(admin_client, sweep, django_captur
 def test_reps_cannot_open_the_admin(rep_client, sweep):
     response = rep_client.get(reverse("admin:tracker_sweep_changelist"))
     assert response.status_code == 302
+
+
+def test_a_tasks_history_shows_read_only_in_the_admin(admin_client, customer, superuser):
+    from tracker.choices import TaskEventKind, TaskKind
+    from tracker.models import FollowUpTask
+
+    task = FollowUpTask.objects.create(
+        campaign=CampaignFactory(), customer=customer, kind=TaskKind.MANUAL, title="Call back"
+    )
+    task.record(TaskEventKind.REOPENED_BY_HAND, superuser, "still <broken>")
+    page = admin_client.get(reverse("admin:tracker_followuptask_change", args=[task.pk]))
+    assert page.status_code == 200 and "still &lt;broken&gt;" in page.content.decode()
+    for name in ("activity", "savedtaskview"):
+        assert admin_client.get(reverse(f"admin:tracker_{name}_changelist")).status_code == 200

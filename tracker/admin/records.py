@@ -6,7 +6,18 @@ resumed with an action); tasks, notice templates and notices are editable.
 
 from django.contrib import admin, messages
 
-from tracker.models import Check, CustomerNotice, DomainState, FollowUpTask, NoticeTemplate, Sweep, SweepChunk
+from tracker.models import (
+    Activity,
+    Check,
+    CustomerNotice,
+    DomainState,
+    FollowUpTask,
+    NoticeTemplate,
+    SavedTaskView,
+    Sweep,
+    SweepChunk,
+    TaskEvent,
+)
 from tracker.services.followups import followups_forget_rules
 from tracker.services.sweeps import sweep_resume
 
@@ -79,6 +90,18 @@ class DomainStateAdmin(ReadOnlyAdmin):
     list_select_related = ("domain", "campaign")
 
 
+class TaskEventInline(admin.TabularInline):
+    """A task's history, read-only: the steps people and checks took."""
+
+    model = TaskEvent
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("at", "action", "by", "note")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(FollowUpTask)
 class FollowUpTaskAdmin(admin.ModelAdmin):
     list_display = (
@@ -94,7 +117,8 @@ class FollowUpTaskAdmin(admin.ModelAdmin):
     list_filter = ("status", "kind", "priority", "for_ops", "campaign")
     search_fields = ("domain__name", "customer__name", "customer__account_id")
     list_select_related = ("domain", "customer", "assignee")
-    raw_id_fields = ("customer", "domain", "assignee", "closed_by")
+    raw_id_fields = ("customer", "domain", "assignee", "closed_by", "created_by")
+    inlines = [TaskEventInline]
 
     # Sweeps skip the rules for domains whose check changed nothing; an edit here is
     # something the rules did not do, so the next check of those domains runs them again.
@@ -114,6 +138,20 @@ class FollowUpTaskAdmin(admin.ModelAdmin):
 def _rules_forget(tasks) -> None:
     for campaign_id in {task.campaign_id for task in tasks}:
         followups_forget_rules(campaign_id, [task.domain_id for task in tasks if task.campaign_id == campaign_id])
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "customer", "by", "kind", "next_step_date")
+    list_filter = ("kind",)
+    search_fields = ("customer__name", "customer__account_id", "note")
+    raw_id_fields = ("customer", "by", "next_step_task")
+
+
+@admin.register(SavedTaskView)
+class SavedTaskViewAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "query")
+    raw_id_fields = ("user",)
 
 
 @admin.register(NoticeTemplate)

@@ -15,12 +15,13 @@ from customers.models import CustomerConflict, StatusTransitionError
 from tracker.api import serializers as s
 from tracker.api.base import ApiViewMixin
 from tracker.api.permissions import OpsOnly, OpsWrite, TokenMayWrite
+from tracker.choices import TaskStatus
 from tracker.filters import CustomerFilterSet, DomainStateFilterSet, SweepFilterSet, TaskFilterSet
 from tracker.models import AlertChannel, AlertDelivery, Campaign, Check, DomainState, Sweep, TaskStateError
 from tracker.queries.access import domains_visible_to, get_task_for_user, tasks_visible_to
 from tracker.queries.campaigns import active_campaign
 from tracker.services.sweeps import sweep_recheck, sweep_resume, sweep_start
-from tracker.services.task_reopen import task_reopen
+from tracker.services.tasks import task_done, task_reopen
 
 CAMPAIGN_PARAMETER = OpenApiParameter(
     "campaign", str, description="Campaign slug; the active campaign when left out."
@@ -115,7 +116,8 @@ class TaskViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
         task = get_task_for_user(request.user, pk)
         form = s.TaskCloseSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        return self._answer(task.close(by=request.user, note=form.validated_data["note"]), "closed")
+        task = task_done(task, request.user, form.validated_data["note"])
+        return self._answer(task, "waiting for DNS" if task.status == TaskStatus.WAITING_FOR_DNS else "closed")
 
     @extend_schema(request=s.TaskSnoozeSerializer, responses=s.TaskSerializer)
     @action(detail=True, methods=["post"], filterset_class=None)

@@ -73,3 +73,7 @@ class BusinessCalendar:
             days += dt.timedelta(days=1)
             count += self.is_business_day(days)
         return count
+
+
+# The calendar due dates, waits and "days left" are counted in.
+CALENDAR = BusinessCalendar()

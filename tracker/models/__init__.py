@@ -1,9 +1,10 @@
 """The tracker's models, one module per area; import them from here."""
 
+from tracker.models.activity import Activity, SavedTaskView
 from tracker.models.alerts import AlertChannel, AlertDelivery
 from tracker.models.api import ApiToken, ApiWrite
 from tracker.models.campaign import Campaign
-from tracker.models.followup import FollowUpTask, FollowUpTaskQuerySet, TaskStateError
+from tracker.models.followup import FollowUpTask, FollowUpTaskQuerySet, TaskEvent, TaskStateError
 from tracker.models.history import Check, DomainState
 from tracker.models.notice import CustomerNotice, NoticeTemplate
 from tracker.models.sweep import CHUNK_LEASE, TIMEOUT_ALERT_SHARE, Sweep, SweepChunk
@@ -15,6 +16,7 @@ __all__ = [
     "AlertDelivery",
     "ApiToken",
     "ApiWrite",
+    "Activity",
     "Campaign",
     "Check",
     "CustomerNotice",
@@ -22,7 +24,9 @@ __all__ = [
     "FollowUpTask",
     "FollowUpTaskQuerySet",
     "NoticeTemplate",
+    "SavedTaskView",
     "Sweep",
     "SweepChunk",
+    "TaskEvent",
     "TaskStateError",
 ]

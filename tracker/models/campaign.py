@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -49,6 +50,12 @@ class Campaign(models.Model):
     active = models.BooleanField(
         default=True, help_text="Active campaigns are swept and shown on dashboards."
     )
+    expected_change_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Business days a customer has to change DNS after a rep marks a task done; "
+        "empty: the TASK_EXPECTED_CHANGE_DAYS setting (2).",
+    )
     internal_announcement_date = models.DateField(null=True, blank=True)
     customer_announcement_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -68,6 +75,12 @@ class Campaign(models.Model):
             if deadline is not None and deadline >= today:
                 return deadline
         return None
+
+    def expected_change_days_or_default(self) -> int:
+        """Business days a customer has to change DNS after their rep marks a task done."""
+        if self.expected_change_days is not None:
+            return self.expected_change_days
+        return settings.TASK_EXPECTED_CHANGE_DAYS
 
     def priority_on(self, today: dt.date) -> Priority:
         """Follow-up priority: rises as the end date approaches; urgent once the service has stopped."""

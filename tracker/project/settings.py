@@ -269,6 +269,8 @@ METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
 ALERT_MAX_RETRIES = env_int("ALERT_MAX_RETRIES", 5)
 ALERT_RETRY_DELAY_S = env_int("ALERT_RETRY_DELAY_S", 60)
 ALERT_STALLED_DAYS = env_int("ALERT_STALLED_DAYS", 7)
+# Business days a customer has to change DNS after a rep marks a task done (a campaign may say otherwise).
+TASK_EXPECTED_CHANGE_DAYS = env_int("TASK_EXPECTED_CHANGE_DAYS", 2)
 
 LOGGING = {
     "version": 1,

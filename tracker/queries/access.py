@@ -31,13 +31,17 @@ def get_domain_for_user(user, pk, queryset=None) -> Domain:
 
 
 def tasks_visible_to(user, queryset=None):
-    """Ops see every task; a rep sees the rep tasks of their own customers."""
+    """Ops see every task; a rep sees the rep tasks of their own customers and tasks ops gave them."""
     queryset = FollowUpTask.objects.all() if queryset is None else queryset
     if is_ops(user):
         return queryset
     if not _is_live(user):
         return queryset.none()
-    return queryset.filter(Q(customer__rep=user) & Q(for_ops=False))
+    own = Q(customer__rep=user) & Q(for_ops=False)
+    # The OR costs PostgreSQL a scan of every task: only for the few people ops handed tasks to.
+    if FollowUpTask.objects.filter(assignee=user, assignee_pinned=True).exists():
+        return queryset.filter(own | Q(assignee=user, assignee_pinned=True))
+    return queryset.filter(own)
 
 
 def get_task_for_user(user, pk, queryset=None) -> FollowUpTask:

@@ -1,4 +1,4 @@
-"""A domain's check history read back as "what changed" entries, for the domain page."""
+"""A domain's check history read back as "what changed" entries; a customer's activity log."""
 
 from __future__ import annotations
 
@@ -102,3 +102,34 @@ def domain_timeline(domain, campaign, limit: int | None = None) -> list[Timeline
         previous = span
     entries.reverse()
     return entries[:limit] if limit else entries
+
+
+# -- a customer's activity log: what reps did, beside status changes and notices ---------------------
+
+
+@dataclass
+class ActivityEntry:
+    """One line of a customer's log: a logged call/mail/meeting, a status change, or a notice."""
+
+    at: dt.datetime
+    what: str  # activity, status, notice
+    item: object
+
+
+def customer_activity_log(customer, *, changes=None, notices=None, limit: int = 100) -> list[ActivityEntry]:
+    """Logged activities, status changes and notices (drafted or sent), newest first.
+
+    A page that already read the customer's status changes and notices passes them in: one query then.
+    """
+    activities = customer.activities.select_related("by", "next_step_task")[:limit]
+    if changes is None:
+        changes = customer.status_changes.select_related("changed_by").order_by("-changed_at")[:limit]
+    if notices is None:
+        notices = customer.notices.select_related("drafted_by", "sent_by").order_by("-drafted_at")[:limit]
+    entries = [
+        *(ActivityEntry(a.happened_at, "activity", a) for a in activities),
+        *(ActivityEntry(c.changed_at, "status", c) for c in changes),
+        *(ActivityEntry(n.sent_at or n.drafted_at, "notice", n) for n in notices),
+    ]
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:limit]

@@ -7,9 +7,11 @@ Each rule looks at one stored report and says whether its problem is present
 - reopens the latest task closed by a check when the problem comes back;
   a task closed by hand stays closed while the evidence is what the rep saw;
 - closes an active task as fixed when a check that could see the problem shows
-  it gone, keeping that check's findings as `closing_evidence`.
+  it gone, keeping that check's findings as `closing_evidence`;
+- reopens a task waiting for DNS (marked done while the problem was still
+  there) when a check after the customer's expected change time still sees it.
 A check with failed lookups never closes anything: a timeout is not a fix.
-People close or snooze tasks with `FollowUpTask.close()` and `.snooze()`.
+People's steps (done, waiting for DNS, snooze, reopen) are `tracker.services.tasks`.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from typing import Any
 from django.utils import timezone
 
 from customers.choices import MigrationStatus
-from tracker.choices import TaskKind, TaskStatus, Verdict
-from tracker.models import DomainState, FollowUpTask
+from tracker.choices import TaskEventKind, TaskKind, TaskStatus, Verdict
+from tracker.common.business_days import CALENDAR
+from tracker.models import DomainState, FollowUpTask, TaskEvent
 from tracker.probe.limits import SPF_MAX_DNS_LOOKUPS
 from tracker.probe.stored import StoredReport
 from tracker.services.bulk import bulk_insert, bulk_update
@@ -37,10 +40,14 @@ REP_TASK_DAYS_AFTER_DEADLINES = 7
 
 
 def due_date_for(campaign, today: dt.date, kind: TaskKind) -> dt.date:
+    """In business days: never on a weekend, a public holiday or the New Year closure."""
     if kind.for_ops:
-        return today + dt.timedelta(days=OPS_TASK_DAYS)
+        return CALENDAR.add(today, OPS_TASK_DAYS)
     deadline = campaign.next_deadline(today)
-    return deadline if deadline is not None else today + dt.timedelta(days=REP_TASK_DAYS_AFTER_DEADLINES)
+    if deadline is not None:
+        # A deadline on a holiday is due the business day before (or today, if that has passed).
+        return max(CALENDAR.on_or_before(deadline), CALENDAR.on_or_after(today))
+    return CALENDAR.on_or_after(today + dt.timedelta(days=REP_TASK_DAYS_AFTER_DEADLINES))
 
 
 # -- rules -------------------------------------------------------------------------------------------
@@ -192,6 +199,16 @@ def followups_forget_rules(campaign_id: int, domain_ids: Iterable[int]) -> int:
     )
 
 
+def followups_keep_waiting_in_view(campaign, outcomes) -> int:
+    """Domains with a task waiting for DNS keep no rules key: every check of theirs runs the rules.
+
+    So a check after the customer's expected change time reopens the task even when
+    DNS did not change, and the sweep's fast path never has to read tasks.
+    """
+    waiting = [outcome.domain_id for outcome in outcomes if outcome.waiting]
+    return followups_forget_rules(campaign.pk, waiting) if waiting else 0
+
+
 def followups_wake_snoozed(today: dt.date | None = None) -> int:
     """Snoozed tasks whose day has come are open again; returns how many."""
     return FollowUpTask.objects.wake_due(today or timezone.localdate())
@@ -205,6 +222,8 @@ class RuleOutcome:
     opened: list[FollowUpTask] = field(default_factory=list)
     reopened: list[FollowUpTask] = field(default_factory=list)
     closed: list[FollowUpTask] = field(default_factory=list)
+    domain_id: int | None = None
+    waiting: bool = False  # a task of the domain still waits for DNS after this check
 
 
 def locked_followups(campaign, domains) -> dict[int, list[FollowUpTask]]:
@@ -233,6 +252,7 @@ RULE_FIELDS = [
     "closed_by",
     "close_note",
     "closing_evidence",
+    "waiting_until",
     "updated_at",
 ]
 
@@ -244,14 +264,20 @@ class FollowupWrites:
         self.now = now
         self.new: list[FollowUpTask] = []
         self.changed: dict[int, FollowUpTask] = {}
+        self.events: list[TaskEvent] = []
 
     def touch(self, task: FollowUpTask) -> None:
         task.updated_at = self.now  # auto_now only acts in save()
         self.changed[id(task)] = task
 
+    def record(self, task: FollowUpTask, action: TaskEventKind, note: str) -> None:
+        self.events.append(TaskEvent(task=task, at=self.now, action=action, note=note))
+
     def save(self) -> None:
         bulk_update(list(self.changed.values()), RULE_FIELDS)
         bulk_insert(self.new)
+        if self.events:
+            TaskEvent.objects.bulk_create(self.events)
 
 
 @dataclass
@@ -275,6 +301,16 @@ class _DomainRun:
 
     def present(self, kind: TaskKind, finding: Finding, active: FollowUpTask | None) -> None:
         facts = self.facts(kind, finding)
+        if active is not None and active.wait_is_over(self.today):
+            note = (
+                f"Reopened: DNS still shows the problem after {active.waiting_until:%Y-%m-%d}, "
+                "the day the customer was expected to have changed it."
+            )
+            active.reopen(facts, due_date_for(self.campaign, self.today, kind), note=note)
+            self.writes.touch(active)
+            self.writes.record(active, TaskEventKind.REOPENED_BY_CHECK, note)
+            self.outcome.reopened.append(active)
+            return
         if active is not None:
             if active.take_facts(facts):  # most checks see the same problem again: no write
                 self.writes.touch(active)
@@ -285,6 +321,7 @@ class _DomainRun:
         if latest is not None and latest.status in (TaskStatus.AUTO_CLOSED, TaskStatus.DONE):
             latest.reopen(facts, due_date_for(self.campaign, self.today, kind))
             self.writes.touch(latest)
+            self.writes.record(latest, TaskEventKind.REOPENED_BY_CHECK, "The problem is back.")
             self.outcome.reopened.append(latest)
             return
         task = FollowUpTask(
@@ -301,8 +338,11 @@ class _DomainRun:
         self.outcome.opened.append(task)
 
     def gone(self, report: StoredReport, finding: Finding, active: FollowUpTask) -> None:
+        was_waiting = active.status == TaskStatus.WAITING_FOR_DNS
         active.close_as_fixed(self.writes.now, {"check_verdict": report.verdict, **finding.evidence})
         self.writes.touch(active)
+        if was_waiting:
+            self.writes.record(active, TaskEventKind.FIXED, active.close_note)
         self.outcome.closed.append(active)
 
 
@@ -332,6 +372,8 @@ def followups_apply(
             run.present(kind, finding, active)
         elif active is not None and finding.decisive:
             run.gone(stored, finding, active)
+    run.outcome.domain_id = domain.pk
+    run.outcome.waiting = any(task.status == TaskStatus.WAITING_FOR_DNS for task in run.tasks)
     return run.outcome
 
 

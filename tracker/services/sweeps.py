@@ -50,6 +50,7 @@ from tracker.services.followups import (
     FollowupWrites,
     followups_apply,
     followups_apply_one,
+    followups_keep_waiting_in_view,
     locked_followups,
     rules_input_key,
     rules_key_for,
@@ -305,6 +306,7 @@ def check_store(campaign: Campaign, domain: Domain, report: dict, *, sweep=None,
     key = rules_key_for(campaign, domain, report_fingerprint(report), timezone.localdate(now))
     recorded = record_report(campaign, domain, report, sweep=sweep, now=now, rules_key=key)
     outcome = followups_apply_one(campaign, domain, report, recorded.state.consecutive_inconclusive, now=now)
+    followups_keep_waiting_in_view(campaign, [outcome])
     return recorded, outcome
 
 
@@ -386,6 +388,7 @@ def _store_changed(chunk, campaign, changed, now, today, after_domain, numbered_
     )
     tasks = locked_followups(campaign, [domain for domain, _ in items])
     writes = FollowupWrites(now)
+    outcomes = []
     for number, ((domain, report), stored) in enumerate(
         zip(items, recorded, strict=True), start=numbered_from
     ):
@@ -398,12 +401,14 @@ def _store_changed(chunk, campaign, changed, now, today, after_domain, numbered_
             tasks=tasks[domain.pk],
             today=today,
         )
+        outcomes.append(outcome)
         totals["opened"] += len(outcome.opened)
         totals["closed"] += len(outcome.closed)
         totals["reopened"] += len(outcome.reopened)
         if after_domain is not None:
             after_domain(number)
     writes.save()
+    followups_keep_waiting_in_view(campaign, outcomes)
     return totals
 
 

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from customers import roles
 from customers.choices import MigrationStatus
 from tracker.choices import Priority, SweepStatus, TaskKind, TaskStatus, Verdict
+from tracker.common.business_days import CALENDAR
 from tracker.probe.domains import to_unicode
 
 register = template.Library()
@@ -81,6 +82,14 @@ def priority_badge(priority) -> str:
 @register.simple_tag
 def sweep_status_badge(status) -> str:
     return _badge_or_dash(SweepStatus, status, "sweep-status")
+
+
+@register.filter
+def business_days_left(day) -> int | None:
+    """Business days (Japanese calendar) from today to `day`; negative once passed, 0 on the day."""
+    if not day:
+        return None
+    return CALENDAR.between(timezone.localdate(), day)
 
 
 @register.filter

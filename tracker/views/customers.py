@@ -25,10 +25,18 @@ from customers.services import (
 )
 from tracker.common.spreadsheets import CONTENT_TYPES
 from tracker.filters import CustomerFilterSet
-from tracker.forms import ChangeStatusForm, CustomerForm, DomainAddForm, ImportForm
+from tracker.forms import (
+    ActivityForm,
+    ChangeStatusForm,
+    CustomerForm,
+    DomainAddForm,
+    ImportForm,
+    TaskCreateForm,
+)
 from tracker.probe.domains import to_unicode
 from tracker.queries import workspace
 from tracker.queries.campaigns import active_campaign
+from tracker.queries.timeline import customer_activity_log
 from tracker.services.sweeps import imported_domains_check
 from tracker.tables import CustomerTable
 from tracker.views.decorators import ops_required
@@ -57,17 +65,22 @@ def customer_list(request):
 def _detail_context(request, customer, status_form=None, status_conflict="", domain_form=None):
     campaign = active_campaign()
     open_tasks = workspace.customer_open_tasks(request.user, customer)
+    history = list(customer.status_changes.select_related("changed_by"))
+    notices = list(customer.notices.select_related("campaign", "drafted_by", "sent_by"))
     return {
         "customer": customer,
         "domains": customer.domains.all(),
         "domain_rows": workspace.customer_domain_rows(customer, campaign),
-        "history": customer.status_changes.select_related("changed_by"),
+        "history": history,
         "status_form": status_form or ChangeStatusForm(customer=customer),
         "status_conflict": status_conflict,
         "open_tasks": open_tasks,
         "next_task": workspace.next_open_task(open_tasks),
         "domain_form": domain_form or DomainAddForm(),
-        "notices": customer.notices.select_related("campaign", "drafted_by", "sent_by"),
+        "notices": notices,
+        "task_form": TaskCreateForm(),
+        "activity_form": ActivityForm(),
+        "activity_log": customer_activity_log(customer, changes=history, notices=notices),
     }
 
 
