@@ -179,3 +179,13 @@ def test_a_notice_past_its_deadline_asks_for_confirmation(rep_client, checked, c
     )
     assert response.status_code == 302 and len(mail.outbox) == 1
     assert CustomerNotice.objects.get().sent_at is not None
+
+
+def test_a_campaign_with_only_mx_patterns_names_the_successor_domain(checked, campaign):
+    campaign.successor = dict(SUCCESSOR, mx_hosts=["*.securemx.example"])
+    campaign.save()
+    body = body_of(checked("mailonly.example"), campaign)
+    assert (
+        "set the MX records of mailonly.example to the MX hosts of Secure MX under securemx.example" in body
+    )
+    assert "welcome mail" not in body

@@ -60,11 +60,20 @@ class DomainChanges:
 
 
 def successor_mx_text(campaign) -> str:
-    """The successor's MX hosts by name, from the campaign (patterns like `*.x` are not host names)."""
-    hosts = [host for host in campaign.successor.get("mx_hosts", []) if not host.startswith("*.")]
-    name = campaign.successor.get("name") or _("the new service")
+    """The successor's MX hosts by name, from the campaign; a pattern `*.x` only says "under x"."""
+    patterns = campaign.successor.get("mx_hosts", [])
+    hosts = [host for host in patterns if not host.startswith("*.")]
     if hosts:
         return ", ".join(hosts)
+    suffixes = [pattern[2:] for pattern in patterns if pattern.startswith("*.")]
+    name = campaign.successor.get("name") or _("the new service")
+    if suffixes:
+        return _(
+            "the MX hosts of %(name)s under %(suffixes)s (your account manager has their exact names)"
+        ) % {
+            "name": name,
+            "suffixes": ", ".join(suffixes),
+        }
     return _("the MX hosts of %(name)s (your account manager has their names)") % {"name": name}
 
 
