@@ -1,12 +1,17 @@
 """django-filter filter sets: customers (and their export), the domains table, the task list.
 
 Dashboard links use the same parameter names, so a count links to exactly its rows.
+Every filter that arrives by URL shows in the form as chosen (so the next submit keeps
+it) and as a removable chip above the table (`filter_chips()`).
 """
+
+from dataclasses import dataclass
 
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +34,7 @@ from tracker.probe.domains import DomainNameError, normalize_domain
 from tracker.probe.limits import SPF_MAX_DNS_LOOKUPS
 from tracker.queries.campaigns import active_campaign
 from tracker.queries.dashboards import DMARC_POLICIES
+from tracker.queries.evidence import FAIL, PASS, REMOVAL_FAIL, REMOVAL_PASS, REMOVAL_UNKNOWN, UNKNOWN
 from tracker.queries.worklist import GROUP_ORDERING_CHOICES
 
 # Reference kinds as operations think of them; each maps to a DomainState flag.
@@ -43,6 +49,23 @@ _REFERENCE_KIND_FLAGS = {
     "spf-ip": "has_legacy_spf_ip",
 }
 YES_NO = (("true", "Yes"), ("false", "No"))
+REMOVAL_CHOICES = (
+    (PASS, _("Stays valid")),
+    (FAIL, _("Breaks")),
+    (UNKNOWN, _("Unknown (a lookup failed)")),
+)
+_REMOVAL_QUERIES = {PASS: REMOVAL_PASS, FAIL: REMOVAL_FAIL, UNKNOWN: REMOVAL_UNKNOWN}
+# Query-string keys that are not filters a person chose (paging, ordering, export, the campaign).
+NOT_CHIPS = {"page", "sort", "per_page", "_export", "campaign"}
+
+
+class AnyYesNo(forms.NullBooleanSelect):
+    """Any / Yes / No that shows `?x=true` as chosen (a plain Select would compare "True" to "true")."""
+
+    def __init__(self, attrs=None, any_label=None):
+        super().__init__(attrs)
+        any_label = any_label or _("Any")
+        self.choices = [("unknown", any_label), ("true", _("Yes")), ("false", _("No"))]
 
 
 def _reps(request):
@@ -110,9 +133,7 @@ class CustomerFilterSet(django_filters.FilterSet):
     has_open_task = django_filters.BooleanFilter(
         method="filter_has_open_task",
         label="Open task",
-        widget=forms.Select(
-            attrs={"class": "form-select"}, choices=[("", "(either)"), ("true", "Yes"), ("false", "No")]
-        ),
+        widget=AnyYesNo(attrs={"class": "form-select"}, any_label="(either)"),
     )
 
     class Meta:
@@ -186,10 +207,17 @@ class DomainStateFilterSet(django_filters.FilterSet):
     deprecated_tags = django_filters.BooleanFilter(
         method="filter_deprecated_tags", label="Deprecated DMARC tags"
     )
+    # Three states (tracker.queries.evidence): the dashboard links its unknown count here.
+    removal = django_filters.ChoiceFilter(
+        choices=REMOVAL_CHOICES, method="filter_removal", label=_("After the legacy record goes")
+    )
 
     class Meta:
         model = DomainState
         fields = []
+
+    def filter_removal(self, queryset, name, value):
+        return queryset.filter(_REMOVAL_QUERIES[value]) if value else queryset
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -272,3 +300,58 @@ class SweepFilterSet(django_filters.FilterSet):
     class Meta:
         model = Sweep
         fields = []
+
+
+# -- chips ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterChip:
+    """One active filter: what it is, its value as people read it, and the URL without it."""
+
+    name: str
+    label: str
+    value: str
+    remove_url: str
+
+
+def _value_label(field, value: str) -> str:
+    """The label a form field shows for one raw query value (the raw value if it lists none)."""
+    if isinstance(field, forms.NullBooleanField):
+        return {"true": _("Yes"), "false": _("No")}.get(value.lower(), value)
+    if isinstance(field, forms.ModelChoiceField):
+        if value == getattr(field, "null_value", "null"):
+            return str(getattr(field, "null_label", None) or value)
+        try:
+            chosen = field.to_python(value)
+        except forms.ValidationError:
+            return value
+        full_name = getattr(chosen, "get_full_name", lambda: "")()
+        return full_name or str(chosen)
+    for choice, label in getattr(field, "choices", ()):
+        if str(choice) == value:
+            return str(label)
+    return value
+
+
+def _without(query: QueryDict, name: str, value: str) -> str:
+    remaining = query.copy()
+    remaining.setlist(name, [v for v in query.getlist(name) if v != value])
+    remaining.pop("page", None)
+    return f"?{remaining.urlencode()}"
+
+
+def filter_chips(filterset, query: QueryDict) -> list[FilterChip]:
+    """Every filter the query string sets (one chip per chosen value), each with a link removing it."""
+    chips = []
+    form = filterset.form
+    for name in filterset.filters:
+        if name in NOT_CHIPS or name not in form.fields or form.fields[name].widget.is_hidden:
+            continue
+        field = form.fields[name]
+        for value in query.getlist(name):
+            if not value.strip() or (isinstance(field, forms.NullBooleanField) and value == "unknown"):
+                continue
+            label = str(field.label or name)
+            chips.append(FilterChip(name, label, _value_label(field, value), _without(query, name, value)))
+    return chips

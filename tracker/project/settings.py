@@ -180,6 +180,8 @@ EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "retirement-tracker@localhost")
+# Customer notices come from this address (a mailbox customers know); replies go to the customer's rep.
+NOTICE_FROM_EMAIL = env_str("NOTICE_FROM_EMAIL", DEFAULT_FROM_EMAIL)
 # Mails link back to the app: the address people open it at (scheme, host, port; no trailing slash).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -10,11 +10,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from tracker.choices import Verdict
 from tracker.probe.campaign import Campaign as ProbeCampaign
 from tracker.probe.campaign import CampaignError
 from tracker.probe.domains import canonical_name
 from tracker.probe.limits import SPF_MAX_DNS_LOOKUPS
 from tracker.probe.stored import StoredReference, StoredReport
+from tracker.queries.evidence import (
+    dmarc_unknown_reason,
+    failure_text,
+    mx_unknown_reason,
+    nxdomain_text,
+    spf_failures,
+    spf_unknown_reason,
+)
 
 # Bounds for drawing a tree out of attacker-controlled records.
 MAX_TREE_DEPTH = 12
@@ -49,7 +60,8 @@ class SpfNode:
 
     domain: str
     records: list[list[Term]] = field(default_factory=list)
-    note: str = ""  # "no SPF record", "include loop", "tree cut here"
+    note: str = ""  # "no SPF record", "include loop", "tree cut here", "SPF lookup of x timed out"
+    failed: bool = False  # the lookup of this domain failed: the tree below it is unknown
 
     @property
     def children(self) -> list[SpfNode]:
@@ -82,11 +94,18 @@ def _legacy_terms(report: StoredReport) -> tuple[set[str], set[str]]:
 
 
 def include_tree(report: StoredReport) -> SpfNode | None:
-    """The SPF include/redirect tree from the report's records, legacy terms marked."""
+    """The SPF include/redirect tree from the report's records, legacy terms marked.
+
+    A domain whose lookup failed is drawn as such ("SPF lookup of x timed out"), never as
+    "no SPF record": the tree is cut there and what lies below is unknown.
+    """
     root_name = canonical_name(report.domain)
     records = {canonical_name(name): texts for name, texts in report.spf.all_records(root_name).items()}
     if not records:
         return None
+    failed = {}
+    for error in spf_failures(report):
+        failed.setdefault(canonical_name(error.name), failure_text(error, "SPF"))
     legacy_targets, legacy_addresses = _legacy_terms(report)
     budget = [MAX_TREE_NODES]
 
@@ -94,14 +113,18 @@ def include_tree(report: StoredReport) -> SpfNode | None:
         node = SpfNode(domain=name)
         budget[0] -= 1
         if name in ancestors:
-            node.note = "include loop"
+            node.note = _("include loop")
             return node
         if len(ancestors) >= MAX_TREE_DEPTH or budget[0] <= 0:
-            node.note = "tree cut here (too deep or too large)"
+            node.note = _("tree cut here (too deep or too large)")
             return node
         texts = records.get(name)
+        if not texts and name in failed:
+            node.note = failed[name]
+            node.failed = True
+            return node
         if not texts:
-            node.note = "no SPF record found"
+            node.note = _("no SPF record found")
             return node
         for text in texts:
             terms = []
@@ -135,17 +158,18 @@ def _mx_item(report: StoredReport, probe: ProbeCampaign | None) -> ChecklistItem
     legacy = report.mx_references
     legacy_hosts = {canonical_name(ref.value) for ref in legacy}
     successor_known = probe is not None and bool(probe.successor.mx_hosts)
+    failed = mx_unknown_reason(report)
     if legacy:
-        ok, summary = False, "MX still points at the legacy service."
-    elif mx.error and not hosts:
-        ok, summary = None, f"MX lookup failed: {mx.error}"
+        ok, summary = False, _("MX still points at the legacy service.")
+    elif failed or (mx.error and not hosts):
+        ok, summary = None, _("Unknown: %(reason)s.") % {"reason": failed or mx.error}
     elif not hosts:
-        ok, summary = False, "No MX record."
+        ok, summary = False, _("No MX record.")
     elif successor_known:
         ok = all(probe.successor.matches_mx_host(host) for host in hosts)
-        summary = "Every MX host is the successor's." if ok else "Some MX host is not the successor's."
+        summary = _("Every MX host is the successor's.") if ok else _("Some MX host is not the successor's.")
     else:
-        ok, summary = True, "No legacy MX host."
+        ok, summary = True, _("No legacy MX host.")
     rows = [
         {
             "host": host,
@@ -156,85 +180,160 @@ def _mx_item(report: StoredReport, probe: ProbeCampaign | None) -> ChecklistItem
     ]
     return ChecklistItem(
         "mx",
-        "MX on the successor",
+        _("MX on the successor"),
         ok,
         summary,
         {"hosts": rows, "error": mx.error, "references": _references_json(legacy)},
     )
 
 
+def _unknown(reason: str) -> str:
+    return _("Unknown: %(reason)s.") % {"reason": reason}
+
+
+def _no_reference_item(report: StoredReport, spf_unknown: str | None) -> ChecklistItem:
+    refs = report.spf_references
+    label = _("No legacy SPF reference")
+    if refs:  # a reference found is a fact, even if other lookups failed
+        ok, summary = False, _("The SPF tree references the legacy service.")
+    elif spf_unknown:
+        ok, summary = None, _unknown(spf_unknown)
+    else:
+        ok, summary = True, _("No legacy term anywhere in the SPF tree.")
+    return ChecklistItem("no_legacy_spf", label, ok, summary, {"references": _references_json(refs)})
+
+
+def _authorizes_item(report: StoredReport, spf_unknown: str | None) -> ChecklistItem:
+    spf = report.spf
+    authorizes = spf.authorizes_successor
+    if authorizes is True:
+        summary = _("check_host() passes for every successor outbound IP.")
+    elif authorizes is False:
+        summary = _("The successor's outbound IPs do not pass.")
+    elif spf_unknown:
+        summary = _unknown(spf_unknown)
+    elif spf.record is None:
+        summary = _("Unknown: no SPF record to evaluate.")
+    else:
+        summary = _("Unknown: the campaign lists no successor outbound IPs to test.")
+    verified = spf.advice.verified and bool(spf.suggested_record)
+    return ChecklistItem(
+        "authorizes_successor",
+        _("SPF authorizes the successor"),
+        authorizes,
+        summary,
+        {
+            "record": spf.record,
+            "record_unknown": spf_unknown if spf.record is None else None,
+            "suggested_record": spf.suggested_record if verified else None,
+            "suggested_for": spf.suggested_for if verified else None,
+            "advice_status": spf.advice.status,
+            "advice_message": "" if verified else spf.advice.message,
+        },
+    )
+
+
+def _removal_item(report: StoredReport, spf_unknown: str | None) -> ChecklistItem:
+    breaks = report.spf.breaks_on_legacy_removal
+    if breaks:  # evaluation reached a legacy include: a fact, whatever else failed
+        ok, summary = False, _("Evaluation reaches a legacy include/redirect: permerror once it is deleted.")
+    elif spf_unknown:
+        ok, summary = None, _unknown(spf_unknown)
+    elif breaks is None:
+        ok, summary = None, _("Unknown: the SPF tree was not evaluated.")
+    else:
+        ok, summary = True, _("No reachable legacy include or redirect.")
+    return ChecklistItem(
+        "valid_after_removal",
+        _("Stays valid after the legacy record is deleted"),
+        ok,
+        summary,
+        {"tree": include_tree(report), "tree_unknown": spf_unknown},
+    )
+
+
+def _lookup_limit_item(report: StoredReport, spf_unknown: str | None) -> ChecklistItem:
+    spf = report.spf
+    lookups = spf.dns_lookups
+    if lookups is not None and spf.over_lookup_limit:  # already over, whatever else is missing
+        ok, summary = False, _("%(count)d DNS-querying terms.") % {"count": lookups}
+    elif spf_unknown:
+        # The terms below a failed lookup were never counted: the count is a floor, not a pass.
+        ok, summary = None, _unknown(spf_unknown)
+    elif lookups is None:
+        ok, summary = None, _("Unknown: the SPF tree was not evaluated.")
+    else:
+        ok, summary = True, _("%(count)d DNS-querying terms.") % {"count": lookups}
+    return ChecklistItem(
+        "lookup_limit",
+        _("Under %(limit)d DNS lookups") % {"limit": SPF_MAX_DNS_LOOKUPS},
+        ok,
+        summary,
+        {
+            "lookups": lookups if ok is not None else None,
+            "void_lookups": spf.void_lookups,
+            "warnings": list(spf.warnings),
+        },
+    )
+
+
+def _dmarc_item(report: StoredReport) -> ChecklistItem:
+    dmarc = report.dmarc
+    failed = dmarc_unknown_reason(report)
+    if dmarc.record:
+        ok = True
+        summary = _("Policy p=%(policy)s at %(domain)s.") % {
+            "policy": dmarc.policy or "?",
+            "domain": dmarc.policy_domain or "?",
+        }
+    elif failed or dmarc.error:
+        ok, summary = None, _unknown(failed or dmarc.error)
+    else:
+        ok, summary = False, _("No DMARC record.")
+    return ChecklistItem(
+        "dmarc",
+        _("DMARC published"),
+        ok,
+        summary,
+        {
+            "record": dmarc.record,
+            "policy": dmarc.policy,
+            "policy_domain": dmarc.policy_domain,
+            "deprecated_tags": list(dmarc.deprecated_tags),
+            "warnings": list(dmarc.warnings),
+        },
+    )
+
+
+def _no_pass_for_missing_domain(report: StoredReport, items: list[ChecklistItem]) -> None:
+    """A domain that does not exist has nothing that could pass: every "pass" becomes unknown."""
+    if report.verdict != Verdict.UNREGISTERED:
+        return
+    for item in items:
+        if item.ok is True or item.key in ("mx", "valid_after_removal", "lookup_limit"):
+            item.ok, item.summary = None, _unknown(nxdomain_text(report))
+
+
 def checklist(report_data: dict, campaign) -> list[ChecklistItem]:
-    """The six steps a domain must pass before the legacy service can go."""
+    """The six steps a domain must pass before the legacy service can go; each pass, fail or unknown."""
     report = StoredReport(report_data)
     probe = _probe_campaign(campaign)
-    spf, dmarc = report.spf, report.dmarc
-    spf_refs = report.spf_references
-    spf_failed = bool(spf.error) and spf.record is None
-
-    if spf_refs:
-        no_ref = ChecklistItem(
-            "no_legacy_spf", "No legacy SPF reference", False, "The SPF tree references the legacy service."
-        )
-    elif spf_failed:
-        no_ref = ChecklistItem("no_legacy_spf", "No legacy SPF reference", None, f"SPF lookup failed: {spf.error}")
-    else:
-        no_ref = ChecklistItem(
-            "no_legacy_spf", "No legacy SPF reference", True, "No legacy term anywhere in the SPF tree."
-        )
-    no_ref.evidence = {"references": _references_json(spf_refs)}
-
-    authorizes = spf.authorizes_successor
-    lookups = spf.dns_lookups
-    breaks = spf.breaks_on_legacy_removal
-    if dmarc.record:
-        dmarc_ok, dmarc_summary = True, f"Policy p={dmarc.policy or '?'} at {dmarc.policy_domain or '?'}."
-    elif dmarc.error:
-        dmarc_ok, dmarc_summary = None, f"DMARC lookup failed: {dmarc.error}"
-    else:
-        dmarc_ok, dmarc_summary = False, "No DMARC record."
-    return [
+    spf_unknown = spf_unknown_reason(report)
+    items = [
         _mx_item(report, probe),
-        no_ref,
-        ChecklistItem(
-            "authorizes_successor",
-            "SPF authorizes the successor",
-            authorizes,
-            {
-                True: "check_host() passes for every successor outbound IP.",
-                False: "The successor's outbound IPs do not pass.",
-                None: "Unknown (SPF missing, failed, or no successor IPs configured).",
-            }[authorizes],
-            {"record": spf.record, "suggested_record": spf.suggested_record, "suggested_for": spf.suggested_for},
-        ),
-        ChecklistItem(
-            "valid_after_removal",
-            "Stays valid after the legacy record is deleted",
-            None if breaks is None else not breaks,
-            {
-                True: "Evaluation reaches a legacy include/redirect: permerror once it is deleted.",
-                False: "No reachable legacy include or redirect.",
-                None: "Unknown.",
-            }[breaks],
-            {"tree": include_tree(report)},
-        ),
-        ChecklistItem(
-            "lookup_limit",
-            f"Under {SPF_MAX_DNS_LOOKUPS} DNS lookups",
-            None if lookups is None else not spf.over_lookup_limit,
-            f"{lookups} DNS-querying terms." if lookups is not None else "Unknown.",
-            {"lookups": lookups, "void_lookups": spf.void_lookups, "warnings": list(spf.warnings)},
-        ),
-        ChecklistItem(
-            "dmarc",
-            "DMARC published",
-            dmarc_ok,
-            dmarc_summary,
-            {
-                "record": dmarc.record,
-                "policy": dmarc.policy,
-                "policy_domain": dmarc.policy_domain,
-                "deprecated_tags": list(dmarc.deprecated_tags),
-                "warnings": list(dmarc.warnings),
-            },
-        ),
+        _no_reference_item(report, spf_unknown),
+        _authorizes_item(report, spf_unknown),
+        _removal_item(report, spf_unknown),
+        _lookup_limit_item(report, spf_unknown),
+        _dmarc_item(report),
     ]
+    _no_pass_for_missing_domain(report, items)
+    return items
+
+
+def state_counts(items: list[ChecklistItem]) -> dict[str, int]:
+    """How many checklist items pass, fail and are unknown (for summaries beside the list)."""
+    counts = {"pass": 0, "fail": 0, "unknown": 0}
+    for item in items:
+        counts[item.state] += 1
+    return counts

@@ -12,7 +12,9 @@ from django.utils import timezone
 from customers.models import Customer, Domain
 from tracker.choices import ACTIVE_TASK_STATUSES, TaskStatus, Verdict
 from tracker.models import Campaign, DomainState, FollowUpTask
+from tracker.probe.stored import StoredReport
 from tracker.queries.access import tasks_visible_to
+from tracker.queries.evidence import Evidence, domain_evidence, removal_evidence
 from tracker.queries.worklist import worklist_order
 
 
@@ -51,13 +53,30 @@ class DomainRow:
     domain: Domain
     state: DomainState | None
 
+    @property
+    def report(self) -> StoredReport | None:
+        check = self.state.latest_check if self.state is not None else None
+        return StoredReport(check.report) if check is not None else None
+
+    @property
+    def evidence(self) -> Evidence:
+        """Ready for the retirement (pass), not (fail), or unknown with the failed lookup named."""
+        return domain_evidence(self.report)
+
+    @property
+    def removal(self) -> Evidence:
+        """Stays valid once the legacy record is deleted: pass, fail, or unknown (never pass on a timeout)."""
+        return removal_evidence(self.report)
+
 
 def customer_domain_rows(customer: Customer, campaign: Campaign | None) -> list[DomainRow]:
-    """The customer's domains, each with its latest state in `campaign`; two queries."""
+    """The customer's domains, each with its latest state and report in `campaign`; two queries."""
     domains = list(customer.domains.all())
     states = {}
     if campaign is not None:
-        rows = DomainState.objects.filter(campaign=campaign, domain__in=[d.pk for d in domains])
+        rows = DomainState.objects.filter(
+            campaign=campaign, domain__in=[d.pk for d in domains]
+        ).select_related("latest_check")
         states = {state.domain_id: state for state in rows}
     return [DomainRow(domain, states.get(domain.pk)) for domain in domains]
 

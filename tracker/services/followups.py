@@ -31,6 +31,7 @@ from tracker.common.business_days import CALENDAR
 from tracker.models import DomainState, FollowUpTask, TaskEvent
 from tracker.probe.limits import SPF_MAX_DNS_LOOKUPS
 from tracker.probe.stored import StoredReport
+from tracker.queries.evidence import spf_failures
 from tracker.services.bulk import bulk_insert, bulk_update
 
 INCONCLUSIVE_IN_A_ROW = 3
@@ -76,17 +77,28 @@ def _spf_terms(report: StoredReport) -> list[dict]:
 
 
 def rule_legacy_spf(report: StoredReport, customer) -> Finding:
+    """Legacy SPF terms; the record to publish is kept only when the engine verified it."""
     spf = report.spf
     terms = _spf_terms(report)
+    verified = spf.advice.verified and bool(spf.suggested_record)
+    failure = spf_failures(report)[:1]
     return Finding(
         present=bool(terms),
         evidence={
             "terms": terms,
             "record": spf.record,
-            "suggested_record": spf.suggested_record,
-            "suggested_for": spf.suggested_for,
-            "removal_leaves_valid_record": bool(spf.suggested_record) and spf.advice.verified,
-            "advice": {"status": spf.advice.status, "reasons": list(spf.advice.reasons), "message": spf.advice.message},
+            "suggested_record": spf.suggested_record if verified else None,
+            "suggested_for": spf.suggested_for if verified else None,
+            "removal_leaves_valid_record": verified,
+            "advice": {
+                "status": spf.advice.status,
+                "reasons": list(spf.advice.reasons),
+                "message": spf.advice.message,
+                "records": [dict(record) for record in spf.advice.records] if verified else [],
+            },
+            "failed_lookup": {"name": failure[0].name, "type": failure[0].type, "error": failure[0].error}
+            if failure
+            else None,
             "breaks_on_legacy_removal": spf.breaks_on_legacy_removal,
         },
     )

@@ -18,6 +18,7 @@ password hash or to the ORM.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -29,9 +30,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from customers.models import Customer
-from tracker.choices import NoticeChannel
+from tracker.choices import NoticeChannel, Verdict
 from tracker.models import CustomerNotice, DomainState, NoticeTemplate
+from tracker.probe.report import MX_REFERENCE_KINDS, SPF_REFERENCE_KINDS
 from tracker.probe.stored import StoredReport
+from tracker.queries.advice import spf_advice_text, successor_include
+from tracker.queries.evidence import first_unknown_reason, spf_unknown_reason
 
 DEFAULT_SUBJECT = "Action needed: DNS changes for your mail before {{ deadline|date:'j F Y' }}"
 DEFAULT_TEMPLATE = "tracker/email/notice_default.txt"
@@ -68,6 +72,10 @@ class NoticeError(ValueError):
     """The notice cannot be drafted, edited or sent (template error, sent already, no address)."""
 
 
+class NoticeNeedsConfirmation(NoticeError):
+    """The notice's deadline has passed: the sender must confirm (`confirm_past_deadline=True`)."""
+
+
 @dataclass
 class DomainChanges:
     domain: dict
@@ -76,41 +84,111 @@ class DomainChanges:
 
 
 def successor_mx_text(campaign) -> str:
-    hosts = [host for host in campaign.successor.get("mx_hosts", []) if not host.startswith("*.")]
-    name = campaign.successor.get("name") or _("the successor")
+    """The successor's MX hosts by name, from the campaign; a pattern `*.x` only says "under x"."""
+    patterns = campaign.successor.get("mx_hosts", [])
+    hosts = [host for host in patterns if not host.startswith("*.")]
     if hosts:
         return ", ".join(hosts)
-    return _("the MX hosts of %(name)s (see your welcome mail)") % {"name": name}
+    suffixes = [pattern[2:] for pattern in patterns if pattern.startswith("*.")]
+    name = campaign.successor.get("name") or _("the new service")
+    if suffixes:
+        return _(
+            "the MX hosts of %(name)s under %(suffixes)s (your account manager has their exact names)"
+        ) % {
+            "name": name,
+            "suffixes": ", ".join(suffixes),
+        }
+    return _("the MX hosts of %(name)s (your account manager has their names)") % {"name": name}
+
+
+def _spf_changes(report: StoredReport, domain_name: str, campaign) -> list[str]:
+    spf = report.spf
+    predates_advice = (
+        spf.advice.status == "unknown"
+        and not spf.advice.reasons
+        and "advice" not in (report.data.get("spf") or {})
+    )
+    if not report.spf_references and (
+        spf.advice.status in ("not_needed", "verified")
+        or (predates_advice and report.complete and spf_unknown_reason(report) is None)
+    ):
+        return []
+    where = spf.suggested_for or domain_name
+    advice = spf_advice_text(
+        status=spf.advice.status,
+        reasons=spf.advice.reasons,
+        message=spf.advice.message,
+        records=spf.advice.records
+        or ([{"domain": where, "record": spf.suggested_record}] if spf.suggested_record else []),
+        where=where,
+        successor=campaign.successor or {},
+        failure=spf_unknown_reason(report),
+    )
+    if advice.verified:
+        return [
+            _('publish this SPF record (TXT) at %(where)s: "%(record)s"')
+            % {"where": record_where, "record": record}
+            for record_where, record in advice.records
+        ]
+    if advice.needs_change:
+        return [advice.text]
+    # Nothing to publish, but a legacy term sits where only its owner can remove it.
+    terms = sorted({ref.value for ref in report.spf_references})
+    return [
+        _("ask the owner of the SPF record at %(where)s to remove %(terms)s")
+        % {
+            "where": ", ".join(sorted({ref.holder or domain_name for ref in report.spf_references})),
+            "terms": ", ".join(terms),
+        }
+    ]
 
 
 def domain_changes(domain, state: DomainState | None, campaign) -> DomainChanges:
-    """What this customer must change in DNS for one domain, from its latest check."""
+    """What this customer must change in DNS for one domain, from its latest check.
+
+    Never "nothing to change" unless every lookup answered: an unknown names the failed lookup.
+    """
     item = DomainChanges(domain={"name": domain.name}, verdict=state.verdict if state else "")
     if state is None or state.latest_check is None:
         item.changes.append(_("not checked yet: we will tell you once we have looked at it"))
         return item
     report = StoredReport(state.latest_check.report)
-    spf = report.spf
-    if report.spf_references:
-        where = spf.suggested_for or domain.name
-        if spf.suggested_record:
-            # The record itself is quoted exactly: the translation keeps %(record)s as it is.
-            item.changes.append(
-                _('publish this SPF record (TXT) at %(where)s: "%(record)s"')
-                % {"where": where, "record": spf.suggested_record}
-            )
-        else:
-            terms = sorted({ref.value for ref in report.spf_references})
-            item.changes.append(
-                _("remove %(terms)s from the SPF record at %(where)s")
-                % {"terms": ", ".join(terms), "where": where}
-            )
+    if report.verdict == Verdict.UNREGISTERED:
+        item.changes.append(
+            _("this domain does not exist in DNS (NXDOMAIN): please tell us whether you still use it")
+        )
+        return item
+    item.changes.extend(_spf_changes(report, domain.name, campaign))
     if report.has_legacy_mx:
         item.changes.append(
             _("set the MX records of %(domain)s to %(hosts)s")
             % {"domain": domain.name, "hosts": successor_mx_text(campaign)}
         )
+    shown = set(MX_REFERENCE_KINDS) | set(SPF_REFERENCE_KINDS)
+    for ref in report.references:
+        if ref.kind not in shown:
+            item.changes.append(
+                _("remove the reference to the old service in %(where)s (%(kind)s: %(value)s)")
+                % {"where": ref.holder or domain.name, "kind": ref.kind, "value": ref.value}
+            )
+    if not item.changes and (report.verdict == Verdict.INCONCLUSIVE or not report.complete):
+        reason = first_unknown_reason(report) or _("the check did not finish")
+        item.changes.append(
+            _("we could not check this domain completely yet (%(reason)s): we check again and tell you")
+            % {"reason": reason}
+        )
     return item
+
+
+def notice_deadline(campaign, today: dt.date | None = None) -> dt.date | None:
+    """The date the notice asks the customer to act by: the next campaign date, else the end date."""
+    return campaign.next_deadline(today or timezone.localdate()) or campaign.end_date
+
+
+def notice_deadline_passed(campaign, today: dt.date | None = None) -> bool:
+    """Every date of the campaign is behind us: a notice would carry a deadline in the past."""
+    deadline = notice_deadline(campaign, today)
+    return deadline is not None and deadline < (today or timezone.localdate())
 
 
 def _user_data(user) -> dict | None:
@@ -158,9 +236,12 @@ def notice_context(customer: Customer, campaign) -> dict:
                     for host in (campaign.successor or {}).get("mx_hosts", [])
                     if not host.startswith("*.")
                 ],
+                "mx_text": successor_mx_text(campaign),
+                "spf_include": successor_include(campaign.successor or {}),
             },
         },
-        "deadline": campaign.next_deadline(timezone.localdate()) or campaign.end_date,
+        "deadline": notice_deadline(campaign),
+        "deadline_passed": notice_deadline_passed(campaign),
         "domains": [vars(domain_changes(domain, states.get(domain.pk), campaign)) for domain in domains],
     }
 
@@ -232,10 +313,28 @@ def notice_edit(notice: CustomerNotice, subject: str, body: str, recipient: str)
     return notice
 
 
-def notice_send(notice: CustomerNotice, by, via_email: bool = True) -> CustomerNotice:
-    """Send (or record as sent by other means) exactly once; stamps the customer's notice date."""
+def notice_reply_to(notice: CustomerNotice, by) -> list[str]:
+    """Replies go to the customer's rep (the notice says "reply to this mail"), else to the sender."""
+    rep = notice.customer.rep
+    address = (rep.email if rep is not None else "") or (by.email if by is not None else "")
+    return [address] if address else []
+
+
+def notice_send(
+    notice: CustomerNotice, by, via_email: bool = True, *, confirm_past_deadline: bool = False
+) -> CustomerNotice:
+    """Send (or record as sent by other means) exactly once; stamps the customer's notice date.
+
+    A notice whose deadline has passed is sent only with `confirm_past_deadline`
+    (NoticeNeedsConfirmation otherwise): the rep first sees that the text names a past date.
+    """
     if via_email and not notice.recipient:
         raise NoticeError("the customer has no contact email address")
+    if notice_deadline_passed(notice.campaign) and not confirm_past_deadline:
+        raise NoticeNeedsConfirmation(
+            _("the deadline of this campaign (%(date)s) has passed: check the dates in the text, then send")
+            % {"date": notice_deadline(notice.campaign)}
+        )
     now = timezone.now()
     with transaction.atomic():
         claimed = CustomerNotice.objects.filter(pk=notice.pk, sent_at__isnull=True).update(
@@ -249,6 +348,12 @@ def notice_send(notice: CustomerNotice, by, via_email: bool = True) -> CustomerN
         customer.update({"notice_sent_at": now})
         if via_email:
             # Inside the transaction: if the mail server refuses, nothing is recorded as sent.
-            EmailMessage(notice.subject, notice.body, to=[notice.recipient]).send()
+            EmailMessage(
+                notice.subject,
+                notice.body,
+                from_email=settings.NOTICE_FROM_EMAIL,
+                to=[notice.recipient],
+                reply_to=notice_reply_to(notice, by),
+            ).send()
     notice.refresh_from_db()
     return notice

@@ -14,6 +14,9 @@ from customers.choices import MigrationStatus
 from tracker.choices import Priority, SweepStatus, TaskKind, TaskStatus, Verdict
 from tracker.common.business_days import CALENDAR
 from tracker.probe.domains import to_unicode
+from tracker.probe.stored import StoredError
+from tracker.queries.advice import SpfAdviceText, spf_advice_text
+from tracker.queries.evidence import failure_text
 
 register = template.Library()
 
@@ -132,3 +135,29 @@ def duration_text(value) -> str:
 def table_row_html(table, record) -> str:
     """A table's own fast row rendering (see DomainStateTable.row_html)."""
     return table.row_html(record)
+
+
+@register.simple_tag
+def task_spf_advice(task) -> SpfAdviceText | None:
+    """What a legacy-SPF task tells the rep to pass on: the verified record, or why none and what to decide.
+
+    Read from the task's stored evidence (tracker.services.followups.rule_legacy_spf); None for other tasks.
+    """
+    evidence = task.evidence or {}
+    if "terms" not in evidence:
+        return None
+    advice = evidence.get("advice") or {}
+    records = advice.get("records") or []
+    if not records and advice.get("status") == "verified" and evidence.get("suggested_record"):
+        records = [{"domain": evidence.get("suggested_for") or "", "record": evidence["suggested_record"]}]
+    failed = evidence.get("failed_lookup")
+    terms = evidence.get("terms") or [{}]
+    return spf_advice_text(
+        status=advice.get("status") or "unknown",
+        reasons=advice.get("reasons") or (),
+        message=advice.get("message") or "",
+        records=records,
+        where=evidence.get("suggested_for") or terms[0].get("record_domain") or "",
+        successor=task.campaign.successor or {},
+        failure=failure_text(StoredError(**failed), "SPF") if failed else None,
+    )

@@ -1,5 +1,8 @@
 """The one list view: filter, table, ordering, pagination, export, in that order.
 
+The page also gets `filter_chips` (tracker.filters.filter_chips): each filter the URL
+sets, with a link that removes just that one.
+
 Every list page (customers, domains, tasks, sweeps) configures it with a
 queryset, a FilterSet and a table instead of writing it (netbox's generic list
 view). `?_export=csv` or `?_export=xlsx` returns the filtered, ordered rows,
@@ -14,6 +17,7 @@ from django.utils import timezone
 from django_tables2 import RequestConfig
 
 from tracker.common.spreadsheets import CONTENT_TYPES, csv_bytes, xlsx_bytes
+from tracker.filters import filter_chips
 
 PER_PAGE = 50
 
@@ -39,7 +43,8 @@ def render_list(
         RequestConfig(request, paginate=False).configure(table)
         return export_response(table.as_values(), export_format, export_name)
     RequestConfig(request, paginate={"per_page": per_page}).configure(table)
-    return render(request, template_name, {"filter": filterset, "table": table, **(context or {})})
+    page = {"filter": filterset, "table": table, "filter_chips": filter_chips(filterset, request.GET)}
+    return render(request, template_name, {**page, **(context or {})})
 
 
 def csv_for_excel(request) -> bool:

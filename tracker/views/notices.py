@@ -8,6 +8,7 @@ template. Drafting, editing and sending go through tracker.services.notices.
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers.access import get_customer_for_user
@@ -18,7 +19,10 @@ from tracker.models import Campaign, NoticeTemplate
 from tracker.queries.campaigns import active_campaign
 from tracker.services.notices import (
     NoticeError,
+    NoticeNeedsConfirmation,
     default_sources,
+    notice_deadline,
+    notice_deadline_passed,
     notice_draft,
     notice_edit,
     notice_language,
@@ -35,7 +39,7 @@ def _notices(customer):
     return customer.notices.select_related("campaign", "drafted_by", "sent_by")
 
 
-def _notice_page(request, customer, campaign, notice, form=None, error="", status=200):
+def _notice_page(request, customer, campaign, notice, form=None, error="", status=200, confirm=False):
     if notice is not None and not notice.is_sent and form is None:
         form = NoticeForm(
             initial={"recipient": notice.recipient, "subject": notice.subject, "body": notice.body}
@@ -47,6 +51,9 @@ def _notice_page(request, customer, campaign, notice, form=None, error="", statu
         "form": form,
         "error": error,
         "sent_count": customer.notices.filter(sent_at__isnull=False).count(),
+        "deadline": notice_deadline(campaign) if campaign is not None else None,
+        "deadline_passed": campaign is not None and notice_deadline_passed(campaign),
+        "confirm_past_deadline": confirm,
     }
     return render(request, "tracker/customer_notice.html", context, status=status)
 
@@ -101,7 +108,17 @@ def notice_update(request, pk, notice_pk):
         if action == "save":
             messages.success(request, "Draft saved.")
             return redirect("tracker:customer_notice", pk=customer.pk)
-        notice = notice_send(notice, by=request.user, via_email=action == "send")
+        notice = notice_send(
+            notice,
+            by=request.user,
+            via_email=action == "send",
+            confirm_past_deadline=request.POST.get("confirm_past_deadline") == "1",
+        )
+    except NoticeNeedsConfirmation as error:
+        message = _("Not sent yet: %(error)s. Your edits are saved.") % {"error": error}
+        return _notice_page(
+            request, customer, notice.campaign, notice, form=form, error=message, status=409, confirm=action
+        )
     except NoticeError as error:
         notice.refresh_from_db()
         if notice.is_sent:

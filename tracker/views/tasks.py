@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from customers.access import get_customer_for_user
 from customers.roles import is_ops
-from tracker.filters import TaskFilterSet
+from tracker.filters import TaskFilterSet, filter_chips
 from tracker.forms import (
     SavedTaskViewForm,
     TaskBulkForm,
@@ -75,6 +75,7 @@ def task_list(request):
     query = _list_query(request)
     context = {
         "filter": filterset,
+        "filter_chips": filter_chips(filterset, request.GET),
         "groups": groups,
         "page_obj": page,
         "paginator": paginator,
