@@ -14,7 +14,15 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ("slug", "name")
     fieldsets = (
         (None, {"fields": ("slug", "name", "active")}),
-        ("Services (JSON, as in the campaign file)", {"fields": ("legacy", "successor")}),
+        (
+            "Services (JSON, as in the campaign file)",
+            {
+                "fields": ("legacy", "successor"),
+                "description": "The fields of docs/campaign-file.md; the optional ones (hosts, "
+                "mail_domains, dkim_selectors, tlsa, and for the successor client_hosts, dmarc_rua, "
+                "tlsrpt_rua) turn on the checks for the other DNS references. Unknown fields are refused.",
+            },
+        ),
         (
             "Milestones",
             {

@@ -36,11 +36,14 @@ class Campaign(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     legacy = models.JSONField(
-        default=_empty_service, help_text="name, mx_hosts, spf_includes, ip_ranges, outbound_ips"
+        default=_empty_service,
+        help_text="name, mx_hosts, spf_includes, ip_ranges, outbound_ips; optional: hosts, mail_domains, "
+        "dkim_selectors, tlsa (docs/campaign-file.md)",
     )
     successor = models.JSONField(
         default=_empty_service,
-        help_text="name, mx_hosts, spf_includes, ip_ranges, outbound_ips, dkim_selectors",
+        help_text="name, mx_hosts, spf_includes, ip_ranges, outbound_ips, dkim_selectors; optional: hosts, "
+        "tlsa, client_hosts, dmarc_rua, tlsrpt_rua (docs/campaign-file.md)",
     )
     end_date = models.DateField(help_text="The legacy service stops.")
     cleanup_date = models.DateField(
