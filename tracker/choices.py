@@ -1,6 +1,7 @@
 """Choices of the tracker app with their presentation: each value carries its badge colour."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Verdict(models.TextChoices):
@@ -142,3 +143,11 @@ class NoticeChannel(models.TextChoices):
     @property
     def colour(self) -> str:
         return {"email": "primary", "other": "secondary"}[self.value]
+
+
+class CampaignChangeSource(models.TextChoices):
+    """Where a change of a campaign's service definitions came from (tracker.models.CampaignChange)."""
+
+    FORM = "form", _("Settings page")
+    ADMIN = "admin", _("Django admin")
+    LOAD = "load", _("campaign load")

@@ -14,7 +14,10 @@ from customers.models import Customer
 from customers.roles import REPS_GROUP
 from tracker.common.forms import style_widgets
 from tracker.models import Campaign, NoticeTemplate
+from tracker.models.campaign import legacy_definition_error
 from tracker.probe import campaign as probe_campaign
+from tracker.queries.legacy_change import LegacyChangeImpact, legacy_change_impact
+from tracker.services.campaigns import impact_message
 from tracker.services.notices import compile_notice_template
 
 # The contract's per-service lists, edited one entry per line (client_hosts: one `service: host` per line).
@@ -204,6 +207,11 @@ class CampaignForm(forms.ModelForm):
 
     legacy_name = forms.CharField(label="Name", max_length=200)
     successor_name = forms.CharField(label="Name", max_length=200)
+    confirm_legacy_change = forms.BooleanField(
+        label=_("Confirm the change"),
+        required=False,
+        help_text=_("Needed when the change would turn many legacy domains clean (see the warning)."),
+    )
 
     class Meta:
         model = Campaign
@@ -249,6 +257,9 @@ class CampaignForm(forms.ModelForm):
 
         style_widgets(self)
 
+    impact: LegacyChangeImpact = LegacyChangeImpact()
+    needs_confirmation = False
+
     def _service_fields(self, service: str) -> list:
         return [self[f"{service}_name"]] + [self[f"{service}_{key}"] for key in SERVICE_LISTS[service]]
 
@@ -292,6 +303,16 @@ class CampaignForm(forms.ModelForm):
         except probe_campaign.CampaignError as exc:
             field = _field_name_for(exc.field)
             self.add_error(field if field in self.fields else None, f"{exc.field}: {exc.message}")
+            return cleaned
+        error = legacy_definition_error(parsed)
+        if error is not None:
+            self.add_error("legacy_mx_hosts", f"{error.field}: {error.message}")
+            return cleaned
+        self.impact = legacy_change_impact(self.instance, parsed)
+        if self.impact.needs_confirmation and not cleaned.get("confirm_legacy_change"):
+            self.needs_confirmation = True
+            hint = _("If that is what you mean, tick “Confirm the change” and save again.")
+            self.add_error(None, f"{impact_message(self.impact)} {hint}")
             return cleaned
         # Canonical form (lower-case hosts, normalised CIDRs); Campaign.clean() checks it again on save.
         data = parsed.to_dict()

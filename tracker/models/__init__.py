@@ -1,6 +1,7 @@
 """The tracker's models, one module per area; import them from here."""
 
 from tracker.models.campaign import Campaign
+from tracker.models.campaign_change import CampaignChange
 from tracker.models.followup import FollowUpTask, FollowUpTaskQuerySet, TaskStateError
 from tracker.models.history import Check, DomainState
 from tracker.models.notice import CustomerNotice, NoticeTemplate
@@ -10,6 +11,7 @@ __all__ = [
     "CHUNK_LEASE",
     "TIMEOUT_ALERT_SHARE",
     "Campaign",
+    "CampaignChange",
     "Check",
     "CustomerNotice",
     "DomainState",

@@ -193,6 +193,10 @@ DNS_NAMESERVERS = env_list("DNS_NAMESERVERS")
 DNS_TIMEOUT = env_float("DNS_TIMEOUT", 2.0)
 PROBE_CONCURRENCY = env_int("PROBE_CONCURRENCY", 200)
 
+# A change of a campaign's legacy definition that would turn more than this share of its legacy
+# domains clean must be confirmed (settings page, admin, `campaign load --confirm-legacy-change`).
+LEGACY_CHANGE_CONFIRM_SHARE = env_float("LEGACY_CHANGE_CONFIRM_SHARE", 0.10)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
