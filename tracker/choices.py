@@ -82,6 +82,14 @@ class TaskKind(models.TextChoices):
     SPF_TOO_MANY_LOOKUPS = "spf_too_many_lookups", "SPF over 10 DNS lookups"
     UNREGISTERED = "unregistered", "Domain not registered"
     INCONCLUSIVE_REPEATED = "inconclusive_repeated", "Inconclusive three checks in a row"
+    # The other DNS references to the legacy service (issue 13), one task per reference kind.
+    LEGACY_MTA_STS = "legacy_mta_sts", _("Update the MTA-STS policy")
+    LEGACY_TLS_RPT = "legacy_tls_rpt", _("Move TLS-RPT reports off the legacy service")
+    LEGACY_DMARC_REPORT = "legacy_dmarc_report", _("Move DMARC reports off the legacy service")
+    LEGACY_DKIM = "legacy_dkim", _("Replace the legacy DKIM key")
+    LEGACY_CLIENT_HOST = "legacy_client_host", _("Point mail client names at the successor")
+    LEGACY_SRV = "legacy_srv", _("Point SRV records at the successor")
+    LEGACY_TLSA = "legacy_tlsa", _("Replace the legacy TLSA record")
 
     @property
     def colour(self) -> str:
@@ -100,6 +108,13 @@ TASK_KIND_COLOURS = {
     TaskKind.SPF_TOO_MANY_LOOKUPS: "warning",
     TaskKind.UNREGISTERED: "secondary",
     TaskKind.INCONCLUSIVE_REPEATED: "info",
+    TaskKind.LEGACY_MTA_STS: "danger",
+    TaskKind.LEGACY_TLS_RPT: "warning",
+    TaskKind.LEGACY_DMARC_REPORT: "warning",
+    TaskKind.LEGACY_DKIM: "danger",
+    TaskKind.LEGACY_CLIENT_HOST: "danger",
+    TaskKind.LEGACY_SRV: "danger",
+    TaskKind.LEGACY_TLSA: "danger",
 }
 
 

@@ -33,6 +33,7 @@ class StoredReference:
     kind: str
     value: str
     path: tuple[str, ...]
+    breaks: str | None = None  # end_date, cleanup, mx_move, quiet, nothing (None in older reports)
 
     @property
     def holder(self) -> str | None:
@@ -170,7 +171,9 @@ class StoredReport:
     @cached_property
     def references(self) -> tuple[StoredReference, ...]:
         return tuple(
-            StoredReference(ref["kind"], str(ref.get("value", "")), tuple(ref.get("path") or ()))
+            StoredReference(
+                ref["kind"], str(ref.get("value", "")), tuple(ref.get("path") or ()), ref.get("breaks")
+            )
             for ref in self.data.get("legacy_references") or []
         )
 
