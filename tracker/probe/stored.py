@@ -185,6 +185,11 @@ class StoredReport:
         return sorted({ref.kind for ref in self.references})
 
     @property
+    def reference_breaks(self) -> list[str]:
+        """What the references break, each once (reports from before `breaks` give none)."""
+        return sorted({ref.breaks for ref in self.references if ref.breaks})
+
+    @property
     def mx_references(self) -> list[StoredReference]:
         return self.references_of(MX_REFERENCE_KINDS)
 
