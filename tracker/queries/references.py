@@ -8,6 +8,7 @@ matching an item as JSON text (`"mta-sts"` with its quotes, so `mx` is not
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -116,8 +117,26 @@ def references_by_kind(report: dict | None) -> dict:
     }
 
 
-def references_panel(campaign) -> dict:
-    """Dashboard counts: domains per other reference kind and per what breaks, and how many are unknown."""
+PANEL_TTL = 300
+
+
+def references_panel(campaign, version: tuple | None = None) -> dict:
+    """Dashboard counts: domains per other reference kind and per what breaks, and how many are unknown.
+
+    One pass over the campaign's states, cached while the dashboard's data `version` holds.
+    """
+    key = f"tracker:references_panel:{campaign.pk}"
+    if version is not None:
+        hit = cache.get(key)
+        if hit is not None and hit[0] == version:
+            return hit[1]
+    panel = _references_panel(campaign)
+    if version is not None:
+        cache.set(key, (version, panel), timeout=PANEL_TTL)
+    return panel
+
+
+def _references_panel(campaign) -> dict:
     rows = DomainState.objects.filter(campaign=campaign).values_list(
         "verdict", "reference_kinds", "reference_breaks"
     )
@@ -135,8 +154,8 @@ def references_panel(campaign) -> dict:
             if item in breaks:
                 breaks[item] += 1
     return {
-        "by_kind": [{"kind": k, "label": KIND_LABELS[k], "count": n} for k, n in kinds.items()],
-        "by_breaks": [{"breaks": b, "label": BREAKS_LABELS[b], "count": n} for b, n in breaks.items()],
+        "by_kind": [{"kind": k, "label": str(KIND_LABELS[k]), "count": n} for k, n in kinds.items()],
+        "by_breaks": [{"breaks": b, "label": str(BREAKS_LABELS[b]), "count": n} for b, n in breaks.items()],
         "unknown": unknown,
         "blocking_mx_move": breaks[MX_MOVE],
     }

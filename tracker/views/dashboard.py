@@ -101,6 +101,6 @@ def campaign_dashboard(request, slug):
         "overdue_url": filtered_url("tracker:task_list", {"campaign": campaign.slug, "overdue": "true"}),
         "sweep_table": SweepTable(dashboards.recent_sweeps(campaign)),
         "burndown": dashboards.burndown(campaign, today),
-        "references_panel": references_panel(campaign),
+        "references_panel": references_panel(campaign, version),
     }
     return render(request, "tracker/dashboard.html", context)
