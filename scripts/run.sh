@@ -35,13 +35,15 @@ compile_messages
 say "database: ${DATABASE_URL:-SQLite file db.sqlite3}"
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py collectstatic --noinput >/dev/null
-.venv/bin/python manage.py ensure_schedules
 if [ "$(.venv/bin/python manage.py shell --no-imports -c 'from customers.models import Customer; print(Customer.objects.exists())' | tail -n 1)" = "False" ]; then
   say "empty database: seeding the demo"
   .venv/bin/python manage.py seed_demo
 else
   say "demo logins: see README (seeded earlier); reseed with: .venv/bin/python manage.py seed_demo"
 fi
+# After seeding: campaigns make their own sweep rows when saved; this adds the mail rows and any
+# campaign rows a database from before that change lacks.
+.venv/bin/python manage.py ensure_schedules
 
 # Sweeps need DNS. Unless DNS_NAMESERVERS names real resolvers, serve the demo
 # domains from a local authoritative server, so nothing leaves the machine.

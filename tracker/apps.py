@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class TrackerConfig(AppConfig):
@@ -8,4 +9,12 @@ class TrackerConfig(AppConfig):
     def ready(self):
         # Loaded here rather than in tracker/__init__.py so that importing the
         # pure probe engine (tracker.probe) pulls in neither Celery nor Django.
+        from tracker.models import Campaign  # lazy: models exist only once the app registry is ready
         from tracker.project import celery  # noqa: F401  lazy: Django's hook for this, not at import
+        from tracker.services import schedules  # lazy: it imports the models, see above
+
+        # Every active campaign has its beat rows from the moment it exists, however it was saved.
+        post_save.connect(schedules.follow_campaign_saved, sender=Campaign, dispatch_uid="campaign-schedules")
+        post_delete.connect(
+            schedules.follow_campaign_deleted, sender=Campaign, dispatch_uid="campaign-schedules-delete"
+        )

@@ -85,6 +85,14 @@ class TaskKind(models.TextChoices):
     # Written by people, not the rules: a call back, a contract to send, a logged next step.
     MANUAL = "manual", _("Manual task")
     NEXT_STEP = "next_step", _("Next step from the activity log")
+    # The other DNS references to the legacy service (issue 13), one task per reference kind.
+    LEGACY_MTA_STS = "legacy_mta_sts", _("Update the MTA-STS policy")
+    LEGACY_TLS_RPT = "legacy_tls_rpt", _("Move TLS-RPT reports off the legacy service")
+    LEGACY_DMARC_REPORT = "legacy_dmarc_report", _("Move DMARC reports off the legacy service")
+    LEGACY_DKIM = "legacy_dkim", _("Replace the legacy DKIM key")
+    LEGACY_CLIENT_HOST = "legacy_client_host", _("Point mail client names at the successor")
+    LEGACY_SRV = "legacy_srv", _("Point SRV records at the successor")
+    LEGACY_TLSA = "legacy_tlsa", _("Replace the legacy TLSA record")
 
     @property
     def colour(self) -> str:
@@ -110,6 +118,13 @@ TASK_KIND_COLOURS = {
     TaskKind.INCONCLUSIVE_REPEATED: "info",
     TaskKind.MANUAL: "dark",
     TaskKind.NEXT_STEP: "dark",
+    TaskKind.LEGACY_MTA_STS: "danger",
+    TaskKind.LEGACY_TLS_RPT: "warning",
+    TaskKind.LEGACY_DMARC_REPORT: "warning",
+    TaskKind.LEGACY_DKIM: "danger",
+    TaskKind.LEGACY_CLIENT_HOST: "danger",
+    TaskKind.LEGACY_SRV: "danger",
+    TaskKind.LEGACY_TLSA: "danger",
 }
 
 PEOPLE_TASK_KINDS = (TaskKind.MANUAL, TaskKind.NEXT_STEP)
@@ -227,3 +242,9 @@ class DeliveryStatus(models.TextChoices):
         return {"queued": "secondary", "sent": "success", "retrying": "warning", "failed": "danger"}[
             self.value
         ]
+class CampaignChangeSource(models.TextChoices):
+    """Where a change of a campaign's service definitions came from (tracker.models.CampaignChange)."""
+
+    FORM = "form", _("Settings page")
+    ADMIN = "admin", _("Django admin")
+    LOAD = "load", _("campaign load")

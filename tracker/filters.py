@@ -35,13 +35,21 @@ from tracker.probe.limits import SPF_MAX_DNS_LOOKUPS
 from tracker.queries.campaigns import active_campaign
 from tracker.queries.dashboards import DMARC_POLICIES
 from tracker.queries.evidence import FAIL, PASS, REMOVAL_FAIL, REMOVAL_PASS, REMOVAL_UNKNOWN, UNKNOWN
+from tracker.queries.references import (
+    BREAKS_CHOICES,
+    OTHER_KIND_CHOICES,
+    with_reference_breaks,
+    with_reference_kind,
+)
 from tracker.queries.worklist import GROUP_ORDERING_CHOICES
 
-# Reference kinds as operations think of them; each maps to a DomainState flag.
+# Reference kinds as operations think of them; MX and SPF map to a DomainState flag, the
+# others (issue 13) are matched in DomainState.reference_kinds.
 REFERENCE_KIND_CHOICES = (
     ("mx", "Legacy MX (host or address)"),
     ("spf-include", "Legacy SPF include / redirect"),
     ("spf-ip", "Legacy SPF address"),
+    *OTHER_KIND_CHOICES,
 )
 _REFERENCE_KIND_FLAGS = {
     "mx": "has_legacy_mx",
@@ -197,6 +205,9 @@ class DomainStateFilterSet(django_filters.FilterSet):
         distinct=False,
     )
     breaks = django_filters.BooleanFilter(field_name="breaks_on_legacy_removal", label="Breaks on removal")
+    reference_breaks = django_filters.ChoiceFilter(
+        choices=BREAKS_CHOICES, method="filter_reference_breaks", label=_("What a reference breaks")
+    )
     on_successor = django_filters.BooleanFilter(label="On successor")
     has_spf = django_filters.BooleanFilter(label="SPF published")
     spf_over_limit = django_filters.BooleanFilter(
@@ -224,7 +235,14 @@ class DomainStateFilterSet(django_filters.FilterSet):
         return queryset.filter(domain_id__in=_domains_matching(value)) if value else queryset
 
     def filter_reference_kind(self, queryset, name, value):
-        return queryset.filter(**{_REFERENCE_KIND_FLAGS[value]: True}) if value else queryset
+        if not value:
+            return queryset
+        if value in _REFERENCE_KIND_FLAGS:
+            return queryset.filter(**{_REFERENCE_KIND_FLAGS[value]: True})
+        return with_reference_kind(queryset, value)
+
+    def filter_reference_breaks(self, queryset, name, value):
+        return with_reference_breaks(queryset, value) if value else queryset
 
     def filter_spf_over_limit(self, queryset, name, value):
         if value is None:

@@ -18,15 +18,44 @@ from customers.roles import REPS_GROUP
 from tracker.choices import ActivityKind, AlertChannelKind, AlertEvent, TokenAccess
 from tracker.common.forms import BootstrapModelForm, style_widgets
 from tracker.models import AlertChannel, Campaign, NoticeTemplate
+from tracker.models.campaign import legacy_definition_error
 from tracker.probe import campaign as probe_campaign
+from tracker.queries.legacy_change import LegacyChangeImpact, legacy_change_impact
 from tracker.services.alerts import channel_target_problem
+from tracker.services.campaigns import impact_message
 from tracker.services.notices import compile_notice_template
 from tracker.services.tasks import SnoozePreset, snooze_until
 
-# The contract's per-service lists, edited one entry per line.
+# The contract's per-service lists, edited one entry per line (client_hosts: one `service: host` per line).
 SERVICE_LISTS = {
-    "legacy": ("mx_hosts", "spf_includes", "ip_ranges", "outbound_ips"),
-    "successor": ("mx_hosts", "spf_includes", "ip_ranges", "outbound_ips", "dkim_selectors"),
+    "legacy": (
+        "mx_hosts",
+        "spf_includes",
+        "ip_ranges",
+        "outbound_ips",
+        "hosts",
+        "mail_domains",
+        "dkim_selectors",
+        "tlsa",
+    ),
+    "successor": (
+        "mx_hosts",
+        "spf_includes",
+        "ip_ranges",
+        "outbound_ips",
+        "dkim_selectors",
+        "hosts",
+        "tlsa",
+        "client_hosts",
+        "dmarc_rua",
+        "tlsrpt_rua",
+    ),
+}
+# Lists the contract lets a file leave out (an absent one turns its checks off). An empty box
+# keeps what is stored: absent stays absent, an empty list stays an empty list.
+OPTIONAL_LISTS = {
+    "legacy": ("hosts", "mail_domains", "dkim_selectors", "tlsa"),
+    "successor": ("hosts", "tlsa", "client_hosts", "dmarc_rua", "tlsrpt_rua"),
 }
 LIST_LABELS = {
     "mx_hosts": "MX hosts",
@@ -34,6 +63,12 @@ LIST_LABELS = {
     "ip_ranges": "IP ranges",
     "outbound_ips": "Outbound IPs",
     "dkim_selectors": "DKIM selectors",
+    "hosts": _("Other hosts"),
+    "mail_domains": _("Mail domains"),
+    "tlsa": _("TLSA (DANE)"),
+    "client_hosts": _("Mail client hosts"),
+    "dmarc_rua": _("DMARC report addresses"),
+    "tlsrpt_rua": _("TLS-RPT report addresses"),
 }
 LIST_HELP = {
     "mx_hosts": "One host per line; *.suffix matches any host under suffix.",
@@ -41,6 +76,21 @@ LIST_HELP = {
     "ip_ranges": "One CIDR block per line (IPv4 or IPv6).",
     "outbound_ips": "One IP address per line: the service sends mail from these.",
     "dkim_selectors": "One DKIM selector per line.",
+    "hosts": _(
+        "The service's other servers (POP, IMAP, submission, webmail, MTA-STS policy), one pattern per "
+        "line. Empty: the MTA-STS, client name and SRV checks are off; to check with the MX patterns "
+        "only, list them here too."
+    ),
+    "mail_domains": _("Domains whose mailboxes live on the service (DMARC and TLS-RPT report addresses)."),
+    "tlsa": _(
+        "One per line: the certificate or key hash the MX present, or a whole record "
+        "'usage selector type hex' (the successor's must be whole records)."
+    ),
+    "client_hosts": _(
+        "One 'service: host' per line, services imap, pop3, submission, webmail, autodiscover, autoconfig."
+    ),
+    "dmarc_rua": _("One mailto: address per line that takes DMARC aggregate reports."),
+    "tlsrpt_rua": _("One mailto: or https: address per line that takes TLS-RPT reports."),
 }
 
 
@@ -51,9 +101,24 @@ def _lines(text: str) -> list[str]:
 def _field_name_for(contract_field: str) -> str | None:
     """The form field a CampaignError's path belongs to: 'legacy.mx_hosts[2]' -> 'legacy_mx_hosts'."""
     parts = contract_field.split("[")[0].split(".")
-    if len(parts) == 2 and parts[0] in SERVICE_LISTS:
+    if len(parts) >= 2 and parts[0] in SERVICE_LISTS:
         return f"{parts[0]}_{parts[1]}"
     return parts[0] if len(parts) == 1 else None
+
+
+def _client_hosts_text(value: dict) -> str:
+    return "\n".join(f"{service}: {host}" for service, host in value.items())
+
+
+def _client_hosts_lines(text: str) -> dict:
+    """`service: host` lines as the contract's object; CampaignError names a line without a colon."""
+    hosts = {}
+    for line in _lines(text):
+        service, colon, host = line.partition(":")
+        if not colon:
+            raise probe_campaign.CampaignError("successor.client_hosts", f"{line!r} is not 'service: host'")
+        hosts[service.strip().lower()] = host.strip()
+    return hosts
 
 
 # -- customers ---------------------------------------------------------------------------------------
@@ -155,6 +220,11 @@ class CampaignForm(forms.ModelForm):
 
     legacy_name = forms.CharField(label="Name", max_length=200)
     successor_name = forms.CharField(label="Name", max_length=200)
+    confirm_legacy_change = forms.BooleanField(
+        label=_("Confirm the change"),
+        required=False,
+        help_text=_("Needed when the change would turn many legacy domains clean (see the warning)."),
+    )
 
     class Meta:
         model = Campaign
@@ -184,6 +254,7 @@ class CampaignForm(forms.ModelForm):
             self.fields[f"{service}_name"].initial = data.get("name", "")
             for key in keys:
                 name = f"{service}_{key}"
+                value = data.get(key) or ({} if key == "client_hosts" else [])
                 self.fields[name] = forms.CharField(
                     label=LIST_LABELS[key],
                     required=False,
@@ -191,10 +262,17 @@ class CampaignForm(forms.ModelForm):
                         attrs={"rows": 3, "spellcheck": "false", "class": "font-monospace"}
                     ),
                     help_text=LIST_HELP[key],
-                    initial="\n".join(str(item) for item in data.get(key, [])),
+                    initial=(
+                        _client_hosts_text(value)
+                        if key == "client_hosts"
+                        else "\n".join(str(item) for item in value)
+                    ),
                 )
 
         style_widgets(self)
+
+    impact: LegacyChangeImpact = LegacyChangeImpact()
+    needs_confirmation = False
 
     def _service_fields(self, service: str) -> list:
         return [self[f"{service}_name"]] + [self[f"{service}_{key}"] for key in SERVICE_LISTS[service]]
@@ -207,28 +285,48 @@ class CampaignForm(forms.ModelForm):
     def successor_fields(self) -> list:
         return self._service_fields("successor")
 
-    def clean(self):
-        cleaned = super().clean()
-        services = {
-            service: {"name": cleaned.get(f"{service}_name", "")}
-            | {key: _lines(cleaned.get(f"{service}_{key}", "")) for key in keys}
-            for service, keys in SERVICE_LISTS.items()
-        }
-        if self.errors:
-            return cleaned
-        contract = {
+    def _service_data(self, service: str, cleaned: dict) -> dict:
+        """One service object from the boxes; an empty optional box keeps the stored presence."""
+        stored = getattr(self.instance, service) or {}
+        data = {"name": cleaned.get(f"{service}_name", "")}
+        for key in SERVICE_LISTS[service]:
+            text = cleaned.get(f"{service}_{key}", "")
+            if key in OPTIONAL_LISTS[service] and not _lines(text) and key not in stored:
+                continue
+            data[key] = _client_hosts_lines(text) if key == "client_hosts" else _lines(text)
+        return data
+
+    def contract(self) -> dict:
+        """The campaign JSON the form describes (not validated)."""
+        cleaned = self.cleaned_data
+        return {
             "slug": self.instance.slug,
             "name": cleaned.get("name", ""),
-            "legacy": services["legacy"],
-            "successor": services["successor"],
+            "legacy": self._service_data("legacy", cleaned),
+            "successor": self._service_data("successor", cleaned),
             "end_date": cleaned["end_date"].isoformat() if cleaned.get("end_date") else None,
             "cleanup_date": cleaned["cleanup_date"].isoformat() if cleaned.get("cleanup_date") else None,
         }
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
         try:
-            parsed = probe_campaign.Campaign.from_dict(contract)
+            parsed = probe_campaign.Campaign.from_dict(self.contract())
         except probe_campaign.CampaignError as exc:
             field = _field_name_for(exc.field)
             self.add_error(field if field in self.fields else None, f"{exc.field}: {exc.message}")
+            return cleaned
+        error = legacy_definition_error(parsed)
+        if error is not None:
+            self.add_error("legacy_mx_hosts", f"{error.field}: {error.message}")
+            return cleaned
+        self.impact = legacy_change_impact(self.instance, parsed)
+        if self.impact.needs_confirmation and not cleaned.get("confirm_legacy_change"):
+            self.needs_confirmation = True
+            hint = _("If that is what you mean, tick “Confirm the change” and save again.")
+            self.add_error(None, f"{impact_message(self.impact)} {hint}")
             return cleaned
         # Canonical form (lower-case hosts, normalised CIDRs); Campaign.clean() checks it again on save.
         data = parsed.to_dict()

@@ -50,6 +50,7 @@ urlpatterns = [
     path("campaigns/<slug:slug>/sweeps/start/", sweeps.sweep_create, name="sweep_create"),
     path("campaigns/<slug:slug>/sweeps/<int:pk>/resume/", sweeps.sweep_resume_view, name="sweep_resume"),
     path("domains/", domains.domain_list, name="domain_list"),
+    path("domains/blocking-mx-move/", domains.domains_blocking_mx_move, name="domains_blocking_mx_move"),
     path("domains/<int:pk>/", domains.domain_detail, name="domain_detail"),
     path("domains/<int:pk>/recheck/", domains.domain_recheck, name="domain_recheck"),
     path("domains/<int:pk>/recheck/<int:sweep_pk>/", domains.domain_recheck_progress, name="domain_recheck_progress"),

@@ -66,7 +66,28 @@ def full_contract() -> dict:
     return data
 
 
-@pytest.mark.parametrize("contract", [DESIGN_TEXT, full_contract()], ids=["design", "full"])
+def reference_contract() -> dict:
+    """full_contract() plus every field for the other DNS references (issue 13)."""
+    data = full_contract()
+    data["legacy"].update(
+        dkim_selectors=["po1", "po2"],
+        hosts=["*.po.2iij.net", "pop.po.example"],
+        mail_domains=["po.2iij.net", "*.po-mail.example"],
+        tlsa=["c" * 64, "1 1 2 " + "d" * 128],
+    )
+    data["successor"].update(
+        hosts=["*.securemx.example"],
+        tlsa=["3 1 1 " + "e" * 64],
+        client_hosts={"imap": "imap.securemx.example", "webmail": "mail.securemx.example"},
+        dmarc_rua=["mailto:rua@reports.securemx.example"],
+        tlsrpt_rua=["https://reports.securemx.example/tlsrpt"],
+    )
+    return data
+
+
+@pytest.mark.parametrize(
+    "contract", [DESIGN_TEXT, full_contract(), reference_contract()], ids=["design", "full", "references"]
+)
 def test_it_round_trips_the_file_byte_for_byte(tmp_path, contract):
     path = write(tmp_path, contract)
     assert "Created campaign 'post-office'" in run("load", path)
@@ -111,6 +132,10 @@ def test_to_probe_returns_the_engine_campaign(tmp_path):
         (lambda d: d["legacy"].update(mx_hosts=["*.po.2iij.net", "bad host"]), "legacy.mx_hosts[1]"),
         (lambda d: d["legacy"].update(spf_includes=["spf..po.example"]), "legacy.spf_includes[0]"),
         (lambda d: d.update(end_date="30/09/2022"), "end_date"),
+        (lambda d: d["legacy"].update(client_hosts={}), "legacy.client_hosts: unknown field"),
+        (lambda d: d["successor"].update(mail_domains=[]), "successor.mail_domains: unknown field"),
+        (lambda d: d["legacy"].update(tlsa=["zz"]), "legacy.tlsa[0]"),
+        (lambda d: d["successor"].update(client_hosts={"ftp": "x.example"}), "successor.client_hosts.ftp"),
     ],
 )
 def test_it_refuses_bad_files_naming_the_field(tmp_path, mutate, field):
@@ -120,6 +145,14 @@ def test_it_refuses_bad_files_naming_the_field(tmp_path, mutate, field):
         run("load", write(tmp_path, data))
     assert field in str(excinfo.value)
     assert not Campaign.objects.exists()
+
+
+def test_a_reference_campaign_reaches_the_engine_with_its_checks_on(tmp_path):
+    run("load", write(tmp_path, reference_contract()))
+    probe = Campaign.objects.get().to_probe()
+    assert probe.legacy.matches_host("pop.po.example")
+    assert probe.legacy.matches_mail_domain("x.po-mail.example")
+    assert probe.successor.client_host("webmail") == "mail.securemx.example"
 
 
 def test_it_refuses_invalid_json(tmp_path):

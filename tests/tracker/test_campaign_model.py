@@ -1,9 +1,11 @@
 """The Campaign model validates its contract fields through the probe engine's parser."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from tests.factories import CampaignFactory
 
@@ -38,3 +40,45 @@ def test_cleanup_before_end_is_refused():
     with pytest.raises(ValidationError) as excinfo:
         campaign.full_clean()
     assert "cleanup_date" in excinfo.value.message_dict
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+def admin_form(campaign, **overrides) -> dict:
+    data = {
+        "slug": campaign.slug,
+        "name": campaign.name,
+        "active": "on",
+        "legacy": json.dumps(campaign.legacy),
+        "successor": json.dumps(campaign.successor),
+        "internal_announcement_date": "",
+        "customer_announcement_date": "",
+        "end_date": campaign.end_date.isoformat(),
+        "cleanup_date": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_the_admin_saves_reference_fields_in_canonical_form(admin_client):
+    campaign = CampaignFactory()
+    legacy = dict(campaign.legacy, hosts=["*.PO.2iij.net"], mail_domains=["po.2iij.net"], tlsa=["A" * 64])
+    url = reverse("admin:tracker_campaign_change", args=[campaign.pk])
+    response = admin_client.post(url, admin_form(campaign, legacy=json.dumps(legacy)))
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert campaign.legacy["hosts"] == ["*.po.2iij.net"]
+    assert campaign.legacy["tlsa"] == ["a" * 64]
+
+
+def test_the_admin_refuses_an_unknown_field_naming_it(admin_client):
+    campaign = CampaignFactory()
+    legacy = dict(campaign.legacy, client_hosts={"imap": "imap.po.example"})
+    url = reverse("admin:tracker_campaign_change", args=[campaign.pk])
+    response = admin_client.post(url, admin_form(campaign, legacy=json.dumps(legacy)))
+    assert response.status_code == 200
+    assert "legacy.client_hosts: unknown field" in response.content.decode()

@@ -4,6 +4,7 @@ from tracker.models.activity import Activity, SavedTaskView
 from tracker.models.alerts import AlertChannel, AlertDelivery
 from tracker.models.api import ApiToken, ApiWrite
 from tracker.models.campaign import Campaign
+from tracker.models.campaign_change import CampaignChange
 from tracker.models.followup import FollowUpTask, FollowUpTaskQuerySet, TaskEvent, TaskStateError
 from tracker.models.history import Check, DomainState
 from tracker.models.notice import CustomerNotice, NoticeTemplate
@@ -18,6 +19,7 @@ __all__ = [
     "ApiWrite",
     "Activity",
     "Campaign",
+    "CampaignChange",
     "Check",
     "CustomerNotice",
     "DomainState",

@@ -14,6 +14,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from tracker.choices import Priority
 from tracker.probe import campaign as probe_campaign
@@ -27,6 +28,21 @@ def _empty_service() -> dict:
     return {"name": "", "mx_hosts": [], "spf_includes": [], "ip_ranges": [], "outbound_ips": []}
 
 
+# A legacy service is recognised by these; with none of them every domain would look clean.
+LEGACY_DEFINITION_FIELDS = ("mx_hosts", "spf_includes", "ip_ranges")
+EMPTY_LEGACY_MESSAGE = _(
+    "lists no MX host pattern, SPF include or IP range: with nothing to recognise the legacy "
+    "service by, every domain would look clean. Add at least one."
+)
+
+
+def legacy_definition_error(parsed: probe_campaign.Campaign) -> probe_campaign.CampaignError | None:
+    """The error for a legacy service the engine could never find (issue 10: empty definitions)."""
+    if any(getattr(parsed.legacy, key) for key in LEGACY_DEFINITION_FIELDS):
+        return None
+    return probe_campaign.CampaignError("legacy", str(EMPTY_LEGACY_MESSAGE))
+
+
 # Which model field a CampaignError's field path belongs to ("legacy.ip_ranges[0]" -> legacy).
 _CONTRACT_FIELDS = {"slug", "name", "legacy", "successor", "end_date", "cleanup_date"}
 
@@ -37,11 +53,14 @@ class Campaign(models.Model):
     slug = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     legacy = models.JSONField(
-        default=_empty_service, help_text="name, mx_hosts, spf_includes, ip_ranges, outbound_ips"
+        default=_empty_service,
+        help_text="name, mx_hosts, spf_includes, ip_ranges, outbound_ips; optional: hosts, mail_domains, "
+        "dkim_selectors, tlsa (docs/campaign-file.md)",
     )
     successor = models.JSONField(
         default=_empty_service,
-        help_text="name, mx_hosts, spf_includes, ip_ranges, outbound_ips, dkim_selectors",
+        help_text="name, mx_hosts, spf_includes, ip_ranges, outbound_ips, dkim_selectors; optional: hosts, "
+        "tlsa, client_hosts, dmarc_rua, tlsrpt_rua (docs/campaign-file.md)",
     )
     end_date = models.DateField(help_text="The legacy service stops.")
     cleanup_date = models.DateField(
@@ -66,6 +85,18 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        """Remember `active` as loaded, so that saving can tell an activation (schedules follow it)."""
+        instance = super().from_db(db, field_names, values)
+        instance.loaded_active = instance.__dict__.get("active")
+        return instance
+
+    @property
+    def was_activated(self) -> bool:
+        """Active now, and new or inactive when loaded."""
+        return bool(self.active) and getattr(self, "loaded_active", None) is not True
 
     # Dates ---------------------------------------------------------------------
 
@@ -130,6 +161,9 @@ class Campaign(models.Model):
         super().clean()
         try:
             parsed = self.to_probe()
+            error = legacy_definition_error(parsed)
+            if error is not None:
+                raise error
         except probe_campaign.CampaignError as exc:
             root = exc.field.split(".")[0].split("[")[0]
             raise ValidationError(
@@ -163,9 +197,13 @@ class Campaign(models.Model):
         """Create or update the campaign described by contract JSON `data` (CampaignError if invalid).
 
         Returns (campaign, created). Milestones and `active` of an existing
-        campaign are kept: the JSON file does not carry them.
+        campaign are kept: the JSON file does not carry them. A legacy service
+        without MX patterns, SPF includes or ranges is refused like a contract error.
         """
         parsed = probe_campaign.Campaign.from_dict(data)
+        error = legacy_definition_error(parsed)
+        if error is not None:
+            raise error
         campaign = cls.objects.filter(slug=parsed.slug).first()
         created = campaign is None
         if created:

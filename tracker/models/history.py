@@ -74,6 +74,8 @@ class DomainState(models.Model):
     has_legacy_spf_include = models.BooleanField(default=False, help_text="kind spf-include or spf-redirect")
     has_legacy_spf_ip = models.BooleanField(default=False, help_text="kind spf-ip")
     reference_kinds = models.JSONField(default=list, blank=True)
+    # What the references break (end_date, cleanup, mx_move, quiet, nothing), for lists and dashboards.
+    reference_breaks = models.JSONField(default=list, blank=True)
     has_spf = models.BooleanField(null=True)
     spf_lookups = models.PositiveIntegerField(null=True, blank=True)
     has_dmarc = models.BooleanField(null=True)

@@ -33,6 +33,7 @@ class StoredReference:
     kind: str
     value: str
     path: tuple[str, ...]
+    breaks: str | None = None  # end_date, cleanup, mx_move, quiet, nothing (None in older reports)
 
     @property
     def holder(self) -> str | None:
@@ -170,7 +171,9 @@ class StoredReport:
     @cached_property
     def references(self) -> tuple[StoredReference, ...]:
         return tuple(
-            StoredReference(ref["kind"], str(ref.get("value", "")), tuple(ref.get("path") or ()))
+            StoredReference(
+                ref["kind"], str(ref.get("value", "")), tuple(ref.get("path") or ()), ref.get("breaks")
+            )
             for ref in self.data.get("legacy_references") or []
         )
 
@@ -180,6 +183,11 @@ class StoredReport:
     @property
     def reference_kinds(self) -> list[str]:
         return sorted({ref.kind for ref in self.references})
+
+    @property
+    def reference_breaks(self) -> list[str]:
+        """What the references break, each once (reports from before `breaks` give none)."""
+        return sorted({ref.breaks for ref in self.references if ref.breaks})
 
     @property
     def mx_references(self) -> list[StoredReference]:

@@ -273,6 +273,9 @@ ALERT_RETRY_DELAY_S = env_int("ALERT_RETRY_DELAY_S", 60)
 ALERT_STALLED_DAYS = env_int("ALERT_STALLED_DAYS", 7)
 # Business days a customer has to change DNS after a rep marks a task done (a campaign may say otherwise).
 TASK_EXPECTED_CHANGE_DAYS = env_int("TASK_EXPECTED_CHANGE_DAYS", 2)
+# A change of a campaign's legacy definition that would turn more than this share of its legacy
+# domains clean must be confirmed (settings page, admin, `campaign load --confirm-legacy-change`).
+LEGACY_CHANGE_CONFIRM_SHARE = env_float("LEGACY_CHANGE_CONFIRM_SHARE", 0.10)
 
 LOGGING = {
     "version": 1,

@@ -53,6 +53,7 @@ def state_facts(report: dict[str, Any]) -> dict[str, Any]:
         "has_legacy_spf_include": stored.has_legacy_spf_pointer,
         "has_legacy_spf_ip": stored.has_legacy_spf_address,
         "reference_kinds": stored.reference_kinds,
+        "reference_breaks": stored.reference_breaks,
         "has_spf": None if stored.spf_lookup_failed and not spf.record else bool(spf.record),
         "spf_lookups": spf.dns_lookups,
         "has_dmarc": None if stored.dmarc_lookup_failed and not dmarc.record else bool(dmarc.record),

@@ -149,12 +149,61 @@ def rule_unregistered(report: StoredReport, customer) -> Finding:
     return Finding(present=report.verdict == Verdict.UNREGISTERED, evidence={"domain": report.domain})
 
 
+# The task for each of the other reference kinds (the engine's check of the same name finds them).
+REFERENCE_TASKS = {
+    "mta-sts": TaskKind.LEGACY_MTA_STS,
+    "tls-rpt": TaskKind.LEGACY_TLS_RPT,
+    "dmarc-report": TaskKind.LEGACY_DMARC_REPORT,
+    "dkim": TaskKind.LEGACY_DKIM,
+    "client-host": TaskKind.LEGACY_CLIENT_HOST,
+    "srv": TaskKind.LEGACY_SRV,
+    "tlsa": TaskKind.LEGACY_TLSA,
+}
+_ADVICE_KEYS = ("name", "type", "current", "suggested", "when", "note", "withheld")
+
+
+def rule_reference(reference_kind: str):
+    """The rule for one reference kind: its references, the engine's advice for them, the order of work.
+
+    The advice is the engine's, verified there before it names a record (`suggested`);
+    where it could not verify one, `withheld` says why and the task only says what to
+    change. The problem is gone only if that kind's check ran and every lookup answered.
+    """
+
+    def rule(report: StoredReport, customer) -> Finding:
+        refs = report.references_of((reference_kind,))
+        check = (report.data.get("checks") or {}).get(reference_kind) or {}
+        ran = bool(check) and not check.get("skipped") and not check.get("failed")
+        advice = [
+            {key: item.get(key) for key in _ADVICE_KEYS}
+            for item in report.data.get("advice") or []
+            if item.get("kind") == reference_kind
+        ]
+        evidence = {
+            "reference_kind": reference_kind,
+            "references": [
+                {"value": ref.value, "path": list(ref.path), "breaks": ref.breaks} for ref in refs
+            ],
+            "breaks": sorted({ref.breaks for ref in refs if ref.breaks}),
+            "advice": advice,
+        }
+        timing = report.data.get("timing") or {}
+        if reference_kind == "mta-sts" and timing.get("mx_move_not_before"):
+            # Publish the new policy, change the id, then wait out max_age before moving MX.
+            evidence["mx_move_not_before"] = timing["mx_move_not_before"][:10]
+        return Finding(present=bool(refs), evidence=evidence, decisive=ran)
+
+    rule.__name__ = f"rule_{reference_kind.replace('-', '_')}"
+    return rule
+
+
 RULES = {
     TaskKind.LEGACY_SPF_INCLUDE: rule_legacy_spf,
     TaskKind.LEGACY_MX: rule_legacy_mx,
     TaskKind.STATUS_CONFLICT: rule_status_conflict,
     TaskKind.SPF_TOO_MANY_LOOKUPS: rule_spf_lookups,
     TaskKind.UNREGISTERED: rule_unregistered,
+    **{task: rule_reference(kind) for kind, task in REFERENCE_TASKS.items()},
 }
 
 
@@ -166,8 +215,9 @@ def findings_for(report: StoredReport, customer, consecutive_inconclusive: int) 
         complete = report.complete
         for kind, rule in RULES.items():
             finding = rule(report, customer)
-            # A problem seen is a fact; a problem not seen is one only if every lookup answered.
-            finding.decisive = finding.present or complete
+            # A problem seen is a fact; a problem not seen is one only if every lookup answered
+            # (and, for the other reference kinds, their check ran).
+            finding.decisive = finding.present or (complete and finding.decisive)
             found[kind] = finding
     found[TaskKind.INCONCLUSIVE_REPEATED] = Finding(
         present=consecutive_inconclusive >= INCONCLUSIVE_IN_A_ROW,

@@ -6,6 +6,12 @@ editing a campaign's dates needs no schedule change. `ensure_schedules()`
 creates the rows once (idempotent) and keeps them editable in the admin:
 it never overwrites a timing (or an `enabled` switch) someone changed there. Rows
 of campaigns that are no longer active are disabled, not deleted.
+
+A campaign's own rows follow it (`campaign_schedules_follow`, run on every save of
+a Campaign through the post_save signal wired in tracker.apps): they exist from the
+moment the campaign does (settings page, admin, `campaign load`, the demo), are
+enabled again when it is activated, disabled when it is deactivated and deleted
+with it. Beat is told of each change (PeriodicTasks.update_changed).
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import json
 
 from django.db import transaction
 from django.utils import timezone
-from django_celery_beat.models import CrontabSchedule, PeriodicTask
+from django_celery_beat.models import CrontabSchedule, PeriodicTask, PeriodicTasks
 
 from customers.models import Domain
 from tracker.choices import SweepKind, Verdict
@@ -109,27 +115,78 @@ def recheck_name(campaign: Campaign) -> str:
     return f"Re-check legacy and inconclusive: {campaign.slug}"
 
 
+def _campaign_rows(campaign: Campaign) -> list[str]:
+    """Create the campaign's sweep and re-check rows if missing; the names created."""
+    created = []
+    if _ensure(
+        full_sweep_name(campaign),
+        FULL_SWEEP_TASK,
+        _crontab(minute="0", hour="2"),
+        [campaign.pk],
+        "Every domain, daily; continues after the end date until no domain is legacy.",
+    ):
+        created.append(full_sweep_name(campaign))
+    if _ensure(
+        recheck_name(campaign),
+        RECHECK_TASK,
+        _crontab(minute="30"),
+        [campaign.pk],
+        "Fires hourly; re-checks every 4 h, hourly in the 14 days before the end or cleanup date.",
+    ):
+        created.append(recheck_name(campaign))
+    return created
+
+
+def _rows_of(campaign_pk: int):
+    return PeriodicTask.objects.filter(
+        task__in=[FULL_SWEEP_TASK, RECHECK_TASK], args=json.dumps([campaign_pk])
+    )
+
+
+@transaction.atomic
+def campaign_schedules_follow(campaign: Campaign, *, activated: bool) -> list[str]:
+    """Bring the campaign's rows in line with `active`; the names created.
+
+    Active: the rows exist; on activation (new, or inactive before) they are also
+    enabled. Inactive: they are disabled. An active campaign saved again keeps
+    whatever timing and switch the admin gave its rows.
+    """
+    if not campaign.active:
+        changed = _rows_of(campaign.pk).filter(enabled=True).update(enabled=False)
+        created = []
+    else:
+        created = _campaign_rows(campaign)
+        changed = _rows_of(campaign.pk).filter(enabled=False).update(enabled=True) if activated else 0
+    if changed:
+        PeriodicTasks.update_changed()  # a queryset update sends no signal: tell beat
+    return created
+
+
+def campaign_schedules_remove(campaign_pk: int) -> None:
+    """A deleted campaign leaves no rows that would fire for nothing."""
+    for row in _rows_of(campaign_pk):
+        row.delete()  # one by one, so that beat hears of each (PeriodicTask's delete signal)
+
+
+def follow_campaign_saved(sender, instance: Campaign, created: bool, raw: bool = False, **kwargs) -> None:
+    """post_save of Campaign (wired in tracker.apps): the campaign's schedules follow it."""
+    if raw:
+        return  # loaddata: rows come with the fixture, if at all
+    campaign_schedules_follow(instance, activated=instance.was_activated)
+    instance.loaded_active = instance.active
+
+
+def follow_campaign_deleted(sender, instance: Campaign, **kwargs) -> None:
+    """post_delete of Campaign (wired in tracker.apps)."""
+    campaign_schedules_remove(instance.pk)
+
+
 @transaction.atomic
 def ensure_schedules() -> list[str]:
     """The beat rows for every active campaign and the mails; returns the names created."""
     created = []
     for campaign in Campaign.objects.filter(active=True):
-        if _ensure(
-            full_sweep_name(campaign),
-            FULL_SWEEP_TASK,
-            _crontab(minute="0", hour="2"),
-            [campaign.pk],
-            "Every domain, daily; continues after the end date until no domain is legacy.",
-        ):
-            created.append(full_sweep_name(campaign))
-        if _ensure(
-            recheck_name(campaign),
-            RECHECK_TASK,
-            _crontab(minute="30"),
-            [campaign.pk],
-            "Fires hourly; re-checks every 4 h, hourly in the 14 days before the end or cleanup date.",
-        ):
-            created.append(recheck_name(campaign))
+        created += _campaign_rows(campaign)
     # The weekly Monday digest became a daily one at each rep's local hour: move the old row.
     PeriodicTask.objects.filter(name=OLD_REP_DIGEST_NAME).exclude(
         name__in=PeriodicTask.objects.filter(name=REP_DIGEST_NAME).values("name")
@@ -159,9 +216,15 @@ def ensure_schedules() -> list[str]:
         if _ensure(name, task, crontab, (), description):
             created.append(name)
     # A campaign switched off stops being swept (its rows stay, disabled, for the admin to see).
-    PeriodicTask.objects.filter(task__in=[FULL_SWEEP_TASK, RECHECK_TASK]).exclude(
-        args__in=[
-            json.dumps([pk]) for pk in Campaign.objects.filter(active=True).values_list("pk", flat=True)
-        ]
-    ).update(enabled=False)
+    switched_off = (
+        PeriodicTask.objects.filter(task__in=[FULL_SWEEP_TASK, RECHECK_TASK], enabled=True)
+        .exclude(
+            args__in=[
+                json.dumps([pk]) for pk in Campaign.objects.filter(active=True).values_list("pk", flat=True)
+            ]
+        )
+        .update(enabled=False)
+    )
+    if switched_off:
+        PeriodicTasks.update_changed()
     return created

@@ -3,8 +3,10 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
+from tracker.choices import CampaignChangeSource
 from tracker.forms import CampaignForm
 from tracker.models import Campaign
+from tracker.services.campaigns import campaign_save
 from tracker.views.decorators import ops_required
 
 
@@ -19,10 +21,22 @@ def campaign_edit(request, slug):
     form = CampaignForm(request.POST or None, instance=campaign)
     if request.method == "POST":
         if form.is_valid():
-            form.save()
+            campaign_save(
+                form.save(commit=False),
+                source=CampaignChangeSource.FORM,
+                by=request.user,
+                impact=form.impact,
+                confirmed=form.cleaned_data["confirm_legacy_change"],
+            )
             messages.success(request, f"Campaign “{campaign.name}” saved.")
             return redirect("tracker:campaign_edit", slug=campaign.slug)
         status = 400
     else:
         status = 200
-    return render(request, "tracker/campaign_form.html", {"campaign": campaign, "form": form}, status=status)
+    changes = campaign.changes.select_related("changed_by")[:10]
+    return render(
+        request,
+        "tracker/campaign_form.html",
+        {"campaign": campaign, "form": form, "changes": changes},
+        status=status,
+    )

@@ -9,6 +9,7 @@ from tracker.choices import Verdict
 from tracker.models import Campaign
 from tracker.queries import dashboards
 from tracker.queries.campaigns import active_campaign
+from tracker.queries.references import references_panel
 from tracker.tables import RepProgressTable, SweepTable, filtered_url
 from tracker.views.decorators import ops_required
 
@@ -100,5 +101,6 @@ def campaign_dashboard(request, slug):
         "overdue_url": filtered_url("tracker:task_list", {"campaign": campaign.slug, "overdue": "true"}),
         "sweep_table": SweepTable(dashboards.recent_sweeps(campaign)),
         "burndown": dashboards.burndown(campaign, today),
+        "references_panel": references_panel(campaign, version),
     }
     return render(request, "tracker/dashboard.html", context)

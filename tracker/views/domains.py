@@ -8,9 +8,10 @@ from customers.models import Domain
 from customers.roles import is_ops
 from tracker.filters import DomainStateFilterSet
 from tracker.models import Campaign, DomainState, Sweep
-from tracker.queries.access import get_domain_for_user, tasks_visible_to
+from tracker.queries.access import domains_visible_to, get_domain_for_user, tasks_visible_to
 from tracker.queries.campaigns import active_campaign
 from tracker.queries.checklist import checklist
+from tracker.queries.references import blocking_mx_move, references_by_kind
 from tracker.queries.timeline import domain_timeline
 from tracker.services.sweeps import sweep_start
 from tracker.tables import DomainStateTable
@@ -65,6 +66,7 @@ def _evidence_context(domain, campaign) -> dict:
         "state": state,
         "report": report,
         "checklist": checklist(report, campaign) if report else [],
+        "references": references_by_kind(report),
     }
 
 
@@ -89,6 +91,17 @@ def domain_detail(request, pk):
         }
     )
     return render(request, "tracker/domain_detail.html", context)
+
+
+def domains_blocking_mx_move(request):
+    """The rep's first work: domains whose references (MTA-STS, DANE) must be fixed before MX can move."""
+    campaign = campaign_for(request)
+    states = blocking_mx_move(campaign, domains_visible_to(request.user))
+    return render(
+        request,
+        "tracker/domains_blocking_mx_move.html",
+        {"campaign": campaign, "states": states, "campaigns": Campaign.objects.filter(active=True)},
+    )
 
 
 def _domains():

@@ -1,18 +1,21 @@
 """`manage.py campaign load FILE` / `manage.py campaign dump SLUG`: the campaign JSON contract.
 
-Load validates through the probe engine's parser (errors name the field) and
-creates or updates the campaign with that slug; dump writes the same JSON back,
-so a file in the contract's canonical form survives a round trip unchanged.
+Load validates through the probe engine's parser (errors name the field),
+refuses an empty legacy definition and, without `--confirm-legacy-change`, a
+legacy change that would turn many legacy domains clean, and creates or updates
+the campaign with that slug (the change recorded, tracker.services.campaigns);
+dump writes the same JSON back, so a file in the contract's canonical form
+survives a round trip unchanged.
 """
 
 import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from tracker.models import Campaign
 from tracker.probe.campaign import CampaignError
+from tracker.services.campaigns import ConfirmationNeeded, campaign_load
 
 
 def _render(value, indent: int) -> str:
@@ -35,16 +38,21 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True)
         load = actions.add_parser("load", help="create or update a campaign from a JSON file ('-' for stdin)")
         load.add_argument("file")
+        load.add_argument(
+            "--confirm-legacy-change",
+            action="store_true",
+            help="store a legacy definition that would turn many legacy domains clean (see the warning)",
+        )
         dump = actions.add_parser("dump", help="print a campaign as JSON")
         dump.add_argument("slug")
 
     def handle(self, *args, action, **options):
         if action == "load":
-            self.load(options["file"])
+            self.load(options["file"], confirmed=options["confirm_legacy_change"])
         else:
             self.dump(options["slug"])
 
-    def load(self, path: str) -> None:
+    def load(self, path: str, confirmed: bool = False) -> None:
         try:
             if path == "-":
                 data = json.load(sys.stdin)
@@ -56,10 +64,14 @@ class Command(BaseCommand):
         except json.JSONDecodeError as exc:
             raise CommandError(f"{path}: not valid JSON ({exc})") from None
         try:
-            with transaction.atomic():
-                campaign, created = Campaign.from_contract(data)
+            campaign, created = campaign_load(data, confirmed=confirmed)
         except CampaignError as exc:
             raise CommandError(f"{path}: {exc.field}: {exc.message}") from None
+        except ConfirmationNeeded as exc:
+            raise CommandError(
+                f"{path}: legacy: {exc} Nothing was stored; check the file, then load it again with "
+                "--confirm-legacy-change."
+            ) from None
         verb = "Created" if created else "Updated"
         self.stdout.write(f"{verb} campaign {campaign.slug!r} ({campaign.name}).")
 
