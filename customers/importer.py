@@ -347,7 +347,7 @@ class _Importer:
         else:
             created = False
             try:
-                changed = bool(customer.update(fields))
+                changed = bool(customer.update(fields, by=self.by))
                 if status and status != customer.status:
                     customer.change_status(status, by=self.by, note=f"Import of {self.source}")
                     self.report.status_changes += 1

@@ -9,6 +9,8 @@ same customer never silently overwrite each other.
 
 from __future__ import annotations
 
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -16,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from customers.choices import ALLOWED_TRANSITIONS, MigrationStatus, allowed_next_statuses
+from customers.signals import rep_changed
 from tracker.probe.domains import DomainNameError, normalize_domain
 
 
@@ -61,10 +64,11 @@ class Customer(models.Model):
     account_id = models.CharField(
         "account id", max_length=64, unique=True, help_text="The customer's id in the billing system."
     )
+    # A rep who leaves is deactivated and their customers handed over, never deleted.
     rep = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="sales rep",
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="customers",
@@ -102,8 +106,12 @@ class Customer(models.Model):
         return allowed_next_statuses(self.status)
 
     def _write(self, expected_version: int, **changes) -> None:
-        """Conditional UPDATE: applies `changes` only if nobody saved since `expected_version`."""
+        """Conditional UPDATE: applies `changes` only if nobody saved since `expected_version`.
+
+        An UPDATE sends no save signal, so the change log entry (before/after) is written here.
+        """
         now = timezone.now()
+        before = {name: _logged(getattr(self, _attname(name))) for name in changes}
         updated = Customer.objects.filter(pk=self.pk, version=expected_version).update(
             version=F("version") + 1, updated_at=now, **changes
         )
@@ -111,14 +119,20 @@ class Customer(models.Model):
             raise CustomerConflict(Customer.objects.select_related("rep").filter(pk=self.pk).first())
         for field_name, value in changes.items():
             setattr(self, field_name, value)
+        after = {name: _logged(getattr(self, _attname(name))) for name in changes}
+        diff = {name: [before[name], after[name]] for name in changes if before[name] != after[name]}
+        if diff:
+            LogEntry.objects.log_create(self, action=LogEntry.Action.UPDATE, changes=diff, force_log=True)
         self.version = expected_version + 1
         self.updated_at = now
 
-    def update(self, changes: dict, expected_version: int | None = None) -> list[str]:
+    def update(self, changes: dict, expected_version: int | None = None, by=None, quiet: bool = False) -> list[str]:
         """Save edited fields (see EDITABLE_FIELDS); returns the names of those that changed.
 
         `expected_version` is the version the editor's page was built from; a
-        stale one raises CustomerConflict and writes nothing.
+        stale one raises CustomerConflict and writes nothing. A new rep sends
+        `rep_changed` (their tasks follow them; see customers.signals); `quiet`
+        asks its listeners not to mail the new rep (a hand-over mails once for all).
         """
         unknown = set(changes) - set(EDITABLE_FIELDS)
         if unknown:
@@ -130,7 +144,11 @@ class Customer(models.Model):
                 # Nothing to write, but the editor must still learn about the other edit.
                 raise CustomerConflict(Customer.objects.select_related("rep").filter(pk=self.pk).first())
             return []
-        self._write(version, **changed)
+        previous_rep_id = self.rep_id
+        with transaction.atomic():
+            self._write(version, **changed)
+            if "rep" in changed:
+                rep_changed.send(Customer, customer=self, previous_rep_id=previous_rep_id, by=by, quiet=quiet)
         return list(changed)
 
     def change_status(
@@ -156,6 +174,15 @@ class Customer(models.Model):
                 to_status=to_status.value,
                 note=note,
             )
+
+
+def _attname(name: str) -> str:
+    return "rep_id" if name == "rep" else name
+
+
+def _logged(value):
+    """A field's value as the change log stores it (text, like django-auditlog's own entries)."""
+    return "None" if value is None else str(value)
 
 
 class Domain(models.Model):
@@ -196,9 +223,9 @@ class StatusChangeQuerySet(models.QuerySet):
 class StatusChange(models.Model):
     """One step in a customer's workflow: the audit log. Rows are written once, never edited."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="status_changes")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="status_changes")
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     changed_at = models.DateTimeField(default=timezone.now, db_index=True)
     # Empty `from_status`: the customer was created with `to_status` (e.g. by an import).
@@ -219,3 +246,9 @@ class StatusChange(models.Model):
         if self.pk is not None and not self._state.adding:
             raise TypeError("The status history is append-only.")
         super().save(*args, **kwargs)
+
+
+# The change log (django-auditlog): every create, edit and delete with before/after values.
+# Customer edits are conditional UPDATEs, logged by Customer._write; the version counter is noise.
+auditlog.register(Customer, exclude_fields=["version", "updated_at", "created_at"])
+auditlog.register(Domain, exclude_fields=["created_at"])

@@ -89,14 +89,14 @@ def domain_remove(domain: Domain, by) -> None:
         domain = Domain.objects.select_for_update().select_related("customer").get(pk=domain.pk)
         checks, tasks = domain_history(domain)
         if checks or tasks:
-            raise DomainChangeError([_kept_message(domain, checks, tasks)])
+            raise DomainChangeError([domain_kept_message(domain, checks, tasks)])
         name, customer_id = domain.name, domain.customer_id
         # DomainState rows without checks are empty placeholders: they may go with it.
         domain.delete()
     logger.info("domain %s removed from customer %s by %s", name, customer_id, by)
 
 
-def _kept_message(domain: Domain, checks: int, tasks: int) -> str:
+def domain_kept_message(domain: Domain, checks: int, tasks: int) -> str:
     recorded = []
     if checks:
         recorded.append(f"{checks} stored check{'s' if checks != 1 else ''}")

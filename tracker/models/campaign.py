@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from auditlog.registry import auditlog
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -49,6 +50,10 @@ class Campaign(models.Model):
     active = models.BooleanField(
         default=True, help_text="Active campaigns are swept and shown on dashboards."
     )
+    # Campaigns are never deleted: their checks, tasks and notices are the record of the retirement.
+    archived = models.BooleanField(
+        default=False, help_text="Finished and kept for the record: not swept, not active, never deleted."
+    )
     internal_announcement_date = models.DateField(null=True, blank=True)
     customer_announcement_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -59,6 +64,11 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def archive(self) -> None:
+        """Put the campaign away with its history: no more sweeps, off the dashboards."""
+        self.archived, self.active = True, False
+        self.save(update_fields=["archived", "active", "updated_at"])  # a save: the change log records it
 
     # Dates ---------------------------------------------------------------------
 
@@ -160,3 +170,7 @@ class Campaign(models.Model):
         campaign.apply_contract(parsed)
         campaign.save()
         return campaign, created
+
+
+# The change log (django-auditlog): every edit of a campaign, with before/after values.
+auditlog.register(Campaign, exclude_fields=["updated_at", "created_at"])

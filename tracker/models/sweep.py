@@ -30,7 +30,7 @@ TIMEOUT_ALERT_SHARE = 0.5
 class Sweep(models.Model):
     """One run of the probe over some of a campaign's domains."""
 
-    campaign = models.ForeignKey("tracker.Campaign", on_delete=models.CASCADE, related_name="sweeps")
+    campaign = models.ForeignKey("tracker.Campaign", on_delete=models.PROTECT, related_name="sweeps")
     kind = models.CharField(max_length=10, choices=SweepKind.choices, default=SweepKind.FULL)
     status = models.CharField(
         max_length=10, choices=SweepStatus.choices, default=SweepStatus.QUEUED, db_index=True

@@ -28,6 +28,7 @@ from tracker.forms import ChangeStatusForm, CustomerForm, DomainAddForm, ImportF
 from tracker.probe.domains import to_unicode
 from tracker.queries import workspace
 from tracker.queries.campaigns import active_campaign
+from tracker.queries.changelog import customer_change_log
 from tracker.tables import CustomerTable
 from tracker.views.decorators import ops_required
 from tracker.views.listing import export_response, render_list
@@ -66,6 +67,8 @@ def _detail_context(request, customer, status_form=None, status_conflict="", dom
         "next_task": workspace.next_open_task(open_tasks),
         "domain_form": domain_form or DomainAddForm(),
         "notices": customer.notices.select_related("campaign", "drafted_by", "sent_by"),
+        # Operations see every edit with before/after values (django-auditlog).
+        "change_log": customer_change_log(customer) if is_ops(request.user) else None,
     }
 
 
@@ -197,7 +200,7 @@ def customer_edit(request, pk):
     if not form.is_valid():
         return render(request, template, {"customer": customer, "form": form}, status=400)
     try:
-        changed = customer.update(form.changes(), expected_version=form.cleaned_data["version"])
+        changed = customer.update(form.changes(), expected_version=form.cleaned_data["version"], by=request.user)
     except CustomerConflict as conflict:
         if conflict.current is None:
             messages.error(request, "This customer was deleted meanwhile.")
