@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.template import TemplateSyntaxError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from customers.models import Customer
 from customers.roles import REPS_GROUP
@@ -258,6 +259,13 @@ class NoticeForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 18, "class": "form-control font-monospace"}),
     )
+
+    def clean_subject(self) -> str:
+        # A line break in a mail header would end it (or add one): the mail library refuses to send.
+        subject = self.cleaned_data["subject"]
+        if "\n" in subject or "\r" in subject:
+            raise forms.ValidationError(_("The subject must be one line: remove the line breaks."), code="newline")
+        return subject
 
 
 class NoticeTemplateForm(forms.ModelForm):
