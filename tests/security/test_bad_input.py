@@ -88,3 +88,21 @@ def test_a_double_click_on_draft_makes_one_draft(rep_client, customer, campaign)
     assert (
         CustomerNotice.objects.filter(customer=customer, campaign=campaign, sent_at__isnull=True).count() == 1
     )
+
+
+def test_the_sweep_alert_says_what_was_stored_and_which_tasks_opened_counted(campaign, customer):
+    from django.utils import timezone
+
+    from tracker.choices import TaskKind
+    from tracker.models import FollowUpTask
+
+    sweep = campaign.sweeps.create(started_at=timezone.now() - dt.timedelta(minutes=5))
+    sweep.done, sweep.timeout_count, sweep.unregistered_count, sweep.inconclusive_count = 400, 398, 398, 2
+    FollowUpTask.objects.create(
+        campaign=campaign, customer=customer, domain=customer.domains.get(), kind=TaskKind.LEGACY_SPF_INCLUDE
+    )
+    alert = sweep.compute_alert()
+    assert "398 of 400 domains had lookups that timed out" in alert
+    assert "This sweep stored 2 as inconclusive, 398 as unregistered" in alert
+    assert "since it started, 1 task was opened and 0 closed for this campaign" in alert
+    assert "no task was closed" not in alert and "stored as inconclusive" not in alert
