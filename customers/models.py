@@ -47,6 +47,9 @@ class CustomerConflict(Exception):
         )
 
 
+# The longest notes the edit page and the import accept (the same limit, so an export imports again).
+NOTES_MAX_LENGTH = 10_000
+
 # Fields that may change through `Customer.update()`; status has its own method.
 EDITABLE_FIELDS = ("name", "account_id", "rep", "contact_name", "contact_email", "notes", "notice_sent_at")
 
@@ -126,7 +129,9 @@ class Customer(models.Model):
         self.version = expected_version + 1
         self.updated_at = now
 
-    def update(self, changes: dict, expected_version: int | None = None, by=None, quiet: bool = False) -> list[str]:
+    def update(
+        self, changes: dict, expected_version: int | None = None, by=None, quiet: bool = False
+    ) -> list[str]:
         """Save edited fields (see EDITABLE_FIELDS); returns the names of those that changed.
 
         `expected_version` is the version the editor's page was built from; a

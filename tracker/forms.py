@@ -6,11 +6,12 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxLengthValidator
 from django.template import TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from customers.models import Customer
+from customers.models import NOTES_MAX_LENGTH, Customer
 from customers.roles import REPS_GROUP
 from tracker.common.forms import style_widgets
 from tracker.models import Campaign, NoticeTemplate
@@ -68,6 +69,9 @@ class CustomerForm(forms.ModelForm):
 
     def __init__(self, *args, can_reassign: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["notes"].max_length = NOTES_MAX_LENGTH
+        self.fields["notes"].validators.append(MaxLengthValidator(NOTES_MAX_LENGTH))
+        self.fields["notes"].widget.attrs["maxlength"] = str(NOTES_MAX_LENGTH)
         if not self.is_bound:
             self.initial["version"] = self.instance.version
         if can_reassign:
@@ -264,7 +268,9 @@ class NoticeForm(forms.Form):
         # A line break in a mail header would end it (or add one): the mail library refuses to send.
         subject = self.cleaned_data["subject"]
         if "\n" in subject or "\r" in subject:
-            raise forms.ValidationError(_("The subject must be one line: remove the line breaks."), code="newline")
+            raise forms.ValidationError(
+                _("The subject must be one line: remove the line breaks."), code="newline"
+            )
         return subject
 
 

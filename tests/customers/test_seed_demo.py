@@ -75,7 +75,9 @@ def test_it_creates_the_demo_and_is_idempotent():
 
     # What its users will see: Japanese businesses, contacts and reps.
     names = list(Customer.objects.values_list("name", flat=True))
-    assert any(name.startswith("株式会社") for name in names) and any(name.endswith("有限会社") for name in names)
+    assert any(name.startswith("株式会社") for name in names) and any(
+        name.endswith("有限会社") for name in names
+    )
     assert users.get(username="rep1").last_name == "佐藤"
     assert all(not name.isascii() for name in names)
 

@@ -25,7 +25,10 @@ class CampaignAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
         campaigns = list(queryset.filter(archived=False))
         for campaign in campaigns:
             campaign.archive()
-        self.message_user(request, _("%(count)d campaign(s) archived.") % {"count": len(campaigns)}, messages.SUCCESS)
+        self.message_user(
+            request, _("%(count)d campaign(s) archived.") % {"count": len(campaigns)}, messages.SUCCESS
+        )
+
     search_fields = ("slug", "name")
     fieldsets = (
         (None, {"fields": ("slug", "name", "active", "archived")}),

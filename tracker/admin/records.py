@@ -114,7 +114,9 @@ class FollowUpTaskAdmin(admin.ModelAdmin):
 
 def _rules_forget(tasks) -> None:
     for campaign_id in {task.campaign_id for task in tasks}:
-        followups_forget_rules(campaign_id, [task.domain_id for task in tasks if task.campaign_id == campaign_id])
+        followups_forget_rules(
+            campaign_id, [task.domain_id for task in tasks if task.campaign_id == campaign_id]
+        )
 
 
 @admin.register(NoticeTemplate)

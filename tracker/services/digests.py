@@ -61,9 +61,7 @@ def _digest_tasks(user, today: dt.date):
     (tracker.services.reassignment moves them; this holds even for one it missed).
     """
     return (
-        FollowUpTask.objects.actionable(today)
-        .for_user(user)
-        .filter(Q(for_ops=True) | Q(customer__rep=user))
+        FollowUpTask.objects.actionable(today).for_user(user).filter(Q(for_ops=True) | Q(customer__rep=user))
     )
 
 

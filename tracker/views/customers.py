@@ -196,11 +196,15 @@ def customer_edit(request, pk):
         return render(request, template, {"customer": customer, "form": form})
 
     # The form validates against a copy, so `customer` keeps the values it was read with.
-    form = CustomerForm(request.POST, instance=Customer.objects.get(pk=customer.pk), can_reassign=can_reassign)
+    form = CustomerForm(
+        request.POST, instance=Customer.objects.get(pk=customer.pk), can_reassign=can_reassign
+    )
     if not form.is_valid():
         return render(request, template, {"customer": customer, "form": form}, status=400)
     try:
-        changed = customer.update(form.changes(), expected_version=form.cleaned_data["version"], by=request.user)
+        changed = customer.update(
+            form.changes(), expected_version=form.cleaned_data["version"], by=request.user
+        )
     except CustomerConflict as conflict:
         if conflict.current is None:
             messages.error(request, "This customer was deleted meanwhile.")
