@@ -125,6 +125,10 @@ class Campaign(models.Model):
 
     def clean(self):
         super().clean()
+        if self.archived and self.active:
+            raise ValidationError(
+                {"active": "An archived campaign cannot be active: it is kept for the record."}
+            )
         try:
             parsed = self.to_probe()
         except probe_campaign.CampaignError as exc:

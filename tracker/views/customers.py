@@ -156,7 +156,7 @@ def customer_domain_add(request, pk):
 def customer_domain_remove(request, pk, domain_pk):
     """GET asks for confirmation; POST deletes the domain.
 
-    Checks and follow-up tasks cascade with a domain, so a domain with any stored
+    Checks and follow-up tasks protect their domain, so a domain with any stored
     check or task (open or closed) is kept and the user is told why: the sweep
     history and what reps did about it matter more to operations than a tidy
     list. Only a domain nothing has recorded yet (a typo, a wrong paste) goes.
