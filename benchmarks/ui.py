@@ -32,6 +32,7 @@ def configure(database: str) -> None:
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{database}")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+    os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret")
     import django
     from django.conf import settings
 

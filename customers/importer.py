@@ -53,7 +53,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from customers.choices import MigrationStatus
-from customers.models import Customer, CustomerConflict, Domain, StatusChange, StatusTransitionError
+from customers.models import (
+    NOTES_MAX_LENGTH,
+    Customer,
+    CustomerConflict,
+    Domain,
+    StatusChange,
+    StatusTransitionError,
+)
 from customers.roles import REPS_GROUP
 from tracker.common.spreadsheets import undefuse
 from tracker.probe.domains import DomainNameError, normalize_domain
@@ -249,12 +256,37 @@ def _read_xlsx(data: bytes) -> list[list]:
         workbook.close()
 
 
+# A spreadsheet number keeps 15 significant digits: a longer one (an account id typed as a
+# number) was rounded when it was typed, so what the file holds is not what was meant.
+EXACT_DIGITS = 15
+
+
+def _column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA: the column as the spreadsheet names it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _check_number(value, row: int, column: int) -> None:
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 10**EXACT_DIGITS:
+        cell = f"{_column_letter(column)}{row + 1}"
+        raise ImportFileError(
+            f"cell {cell} holds the number {int(value)}, which has more than {EXACT_DIGITS} digits: the "
+            f"spreadsheet rounded it, so the id is lost. Format the column as text and type it again"
+        )
 def read_table_and_format(data: bytes, filename: str = "") -> tuple[list[list[str]], str]:
     """The file's rows as lists of text cells, and what it was read as (XLSX or the CSV's encoding)."""
     is_xlsx = filename.lower().endswith(".xlsx") or data[:4] == b"PK\x03\x04"
     rows, file_format = (_read_xlsx(data), "XLSX") if is_xlsx else _read_csv(data)
     if len(rows) > MAX_ROWS + 1:
         raise ImportFileError(_("the file has more than %(max)d rows; split it") % {"max": MAX_ROWS})
+    for row_index, row in enumerate(rows):
+        for column_index, value in enumerate(row):
+            _check_number(value, row_index, column_index)
     return [[_cell_text(value) for value in row] for row in rows], file_format
 
 
@@ -324,6 +356,12 @@ class _Importer:
         error = self.report.error
         values: dict = {}
         row = normalise_row(number, row, self.report)
+        # The database cannot store a NUL: name the cell here, before a save fails on some other column.
+        nul_columns = [column for column, text in row.items() if "\x00" in text]
+        for column in nul_columns:
+            error(number, column, "contains a NUL character (\\x00), which cannot be stored: remove it")
+        if nul_columns:
+            return values
         account_id = row.get("account_id", "")
         if not account_id:
             error(number, "account_id", _("is required"))
@@ -347,7 +385,7 @@ class _Importer:
             error(number, "customer_name", _("is longer than %(limit)d characters") % {"limit": 200})
         values["name"] = name
 
-        for column, limit in (("contact_name", 200), ("notes", 10_000)):
+        for column, limit in (("contact_name", 200), ("notes", NOTES_MAX_LENGTH)):
             if column in row and len(row[column]) > limit:
                 error(number, column, _("is longer than %(limit)d characters") % {"limit": limit})
         for column in ("contact_email", "rep_email"):
@@ -501,7 +539,7 @@ class _Importer:
         else:
             created = False
             try:
-                changed = bool(customer.update(fields))
+                changed = bool(customer.update(fields, by=self.by))
                 if status and status != customer.status:
                     customer.change_status(status, by=self.by, note=f"Import of {self.source}")
                     self.report.status_changes += 1

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import zoneinfo
 
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -19,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.choices import ALLOWED_TRANSITIONS, Language, MigrationStatus, allowed_next_statuses
+from customers.signals import rep_changed
 from tracker.probe.domains import DomainNameError, normalize_domain
 
 
@@ -51,6 +54,9 @@ class CustomerConflict(Exception):
         )
 
 
+# The longest notes the edit page and the import accept (the same limit, so an export imports again).
+NOTES_MAX_LENGTH = 10_000
+
 # Fields that may change through `Customer.update()`; status has its own method.
 EDITABLE_FIELDS = ("name", "account_id", "rep", "contact_name", "contact_email", "notes", "notice_sent_at")
 
@@ -68,10 +74,11 @@ class Customer(models.Model):
     account_id = models.CharField(
         _("account id"), max_length=64, unique=True, help_text=_("The customer's id in the billing system.")
     )
+    # A rep who leaves is deactivated and their customers handed over, never deleted.
     rep = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("sales rep"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="customers",
@@ -118,8 +125,12 @@ class Customer(models.Model):
         return allowed_next_statuses(self.status)
 
     def _write(self, expected_version: int, **changes) -> None:
-        """Conditional UPDATE: applies `changes` only if nobody saved since `expected_version`."""
+        """Conditional UPDATE: applies `changes` only if nobody saved since `expected_version`.
+
+        An UPDATE sends no save signal, so the change log entry (before/after) is written here.
+        """
         now = timezone.now()
+        before = {name: _logged(getattr(self, _attname(name))) for name in changes}
         updated = Customer.objects.filter(pk=self.pk, version=expected_version).update(
             version=F("version") + 1, updated_at=now, **changes
         )
@@ -127,14 +138,22 @@ class Customer(models.Model):
             raise CustomerConflict(Customer.objects.select_related("rep").filter(pk=self.pk).first())
         for field_name, value in changes.items():
             setattr(self, field_name, value)
+        after = {name: _logged(getattr(self, _attname(name))) for name in changes}
+        diff = {name: [before[name], after[name]] for name in changes if before[name] != after[name]}
+        if diff:
+            LogEntry.objects.log_create(self, action=LogEntry.Action.UPDATE, changes=diff, force_log=True)
         self.version = expected_version + 1
         self.updated_at = now
 
-    def update(self, changes: dict, expected_version: int | None = None) -> list[str]:
+    def update(
+        self, changes: dict, expected_version: int | None = None, by=None, quiet: bool = False
+    ) -> list[str]:
         """Save edited fields (see EDITABLE_FIELDS); returns the names of those that changed.
 
         `expected_version` is the version the editor's page was built from; a
-        stale one raises CustomerConflict and writes nothing.
+        stale one raises CustomerConflict and writes nothing. A new rep sends
+        `rep_changed` (their tasks follow them; see customers.signals); `quiet`
+        asks its listeners not to mail the new rep (a hand-over mails once for all).
         """
         unknown = set(changes) - set(EDITABLE_FIELDS)
         if unknown:
@@ -146,7 +165,11 @@ class Customer(models.Model):
                 # Nothing to write, but the editor must still learn about the other edit.
                 raise CustomerConflict(Customer.objects.select_related("rep").filter(pk=self.pk).first())
             return []
-        self._write(version, **changed)
+        previous_rep_id = self.rep_id
+        with transaction.atomic():
+            self._write(version, **changed)
+            if "rep" in changed:
+                rep_changed.send(Customer, customer=self, previous_rep_id=previous_rep_id, by=by, quiet=quiet)
         return list(changed)
 
     def change_status(
@@ -172,6 +195,15 @@ class Customer(models.Model):
                 to_status=to_status.value,
                 note=note,
             )
+
+
+def _attname(name: str) -> str:
+    return "rep_id" if name == "rep" else name
+
+
+def _logged(value):
+    """A field's value as the change log stores it (text, like django-auditlog's own entries)."""
+    return "None" if value is None else str(value)
 
 
 class Domain(models.Model):
@@ -216,9 +248,9 @@ class StatusChangeQuerySet(models.QuerySet):
 class StatusChange(models.Model):
     """One step in a customer's workflow: the audit log. Rows are written once, never edited."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="status_changes")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="status_changes")
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     changed_at = models.DateTimeField(_("changed at"), default=timezone.now, db_index=True)
     # Empty `from_status`: the customer was created with `to_status` (e.g. by an import).
@@ -285,3 +317,7 @@ class UserProfile(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone or settings.TIME_ZONE)
+# The change log (django-auditlog): every create, edit and delete with before/after values.
+# Customer edits are conditional UPDATEs, logged by Customer._write; the version counter is noise.
+auditlog.register(Customer, exclude_fields=["version", "updated_at", "created_at"])
+auditlog.register(Domain, exclude_fields=["created_at"])

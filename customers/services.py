@@ -81,22 +81,22 @@ def domain_history(domain: Domain) -> tuple[int, int]:
 def domain_remove(domain: Domain, by) -> None:
     """Delete `domain`, unless it has check history or follow-up tasks (DomainChangeError).
 
-    Checks and tasks cascade with the domain (tracker.models.history, tracker.models.followup), so
-    deleting a probed domain would silently erase what the sweeps found and what reps
-    did about it. Only a domain nothing has recorded yet (typically a typo) goes.
+    Checks and tasks protect their domain (on_delete=PROTECT in tracker.models.history and
+    tracker.models.followup): deleting a probed domain would erase what the sweeps found and
+    what reps did about it, so it is refused here with the counts, before the database would. Only a domain nothing has recorded yet (typically a typo) goes.
     """
     with transaction.atomic():
         domain = Domain.objects.select_for_update().select_related("customer").get(pk=domain.pk)
         checks, tasks = domain_history(domain)
         if checks or tasks:
-            raise DomainChangeError([_kept_message(domain, checks, tasks)])
+            raise DomainChangeError([domain_kept_message(domain, checks, tasks)])
         name, customer_id = domain.name, domain.customer_id
         # DomainState rows without checks are empty placeholders: they may go with it.
         domain.delete()
     logger.info("domain %s removed from customer %s by %s", name, customer_id, by)
 
 
-def _kept_message(domain: Domain, checks: int, tasks: int) -> str:
+def domain_kept_message(domain: Domain, checks: int, tasks: int) -> str:
     recorded = []
     if checks:
         recorded.append(f"{checks} stored check{'s' if checks != 1 else ''}")

@@ -10,6 +10,12 @@ export SESSION_COOKIE_SECURE="${SESSION_COOKIE_SECURE:-false}"
 export CSRF_COOKIE_SECURE="${CSRF_COOKIE_SECURE:-false}"
 export SECURE_HSTS_SECONDS="${SECURE_HSTS_SECONDS:-0}"
 export PORT="${PORT:-8000}"
+# Production refuses to start without SECRET_KEY; a laptop keeps one in the git-ignored .secret_key.
+if [ -z "${SECRET_KEY:-}" ]; then
+  [ -s .secret_key ] || python3 -c 'import secrets; print(secrets.token_urlsafe(50))' >.secret_key
+  SECRET_KEY="$(cat .secret_key)"
+  export SECRET_KEY
+fi
 
 mkdir -p .run
 REDIS_PID=""

@@ -86,3 +86,23 @@ def test_a_number_that_is_not_one_stops_the_start():
 def test_site_url_comes_from_the_environment_without_a_trailing_slash():
     result = _settings_value({"SITE_URL": "https://tracker.example/"}, "settings.SITE_URL")
     assert result.stdout.strip() == "https://tracker.example", result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")}
+    env |= {"DEBUG": "false", "ALLOWED_HOSTS": "tracker.example"}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set: production (DEBUG=false) needs one" in result.stderr
+
+
+def test_a_development_run_with_debug_on_makes_its_own_key():
+    result = _settings_value({"DEBUG": "true", "SECRET_KEY": ""}, "len(settings.SECRET_KEY) > 40")
+    assert result.stdout.strip() == "True", result.stderr

@@ -8,12 +8,13 @@ import zoneinfo
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxLengthValidator
 from django.template import TemplateSyntaxError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from customers.choices import Language
-from customers.models import Customer, UserProfile
+from customers.models import NOTES_MAX_LENGTH, Customer, UserProfile
 from customers.roles import REPS_GROUP
 from tracker.choices import ActivityKind, AlertChannelKind, AlertEvent, TokenAccess
 from tracker.common.forms import BootstrapModelForm, style_widgets
@@ -139,6 +140,9 @@ class CustomerForm(forms.ModelForm):
 
     def __init__(self, *args, can_reassign: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["notes"].max_length = NOTES_MAX_LENGTH
+        self.fields["notes"].validators.append(MaxLengthValidator(NOTES_MAX_LENGTH))
+        self.fields["notes"].widget.attrs["maxlength"] = str(NOTES_MAX_LENGTH)
         if not self.is_bound:
             self.initial["version"] = self.instance.version
         if can_reassign:
@@ -471,6 +475,15 @@ class NoticeForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 18, "class": "form-control font-monospace"}),
     )
+
+    def clean_subject(self) -> str:
+        # A line break in a mail header would end it (or add one): the mail library refuses to send.
+        subject = self.cleaned_data["subject"]
+        if "\n" in subject or "\r" in subject:
+            raise forms.ValidationError(
+                _("The subject must be one line: remove the line breaks."), code="newline"
+            )
+        return subject
 
 
 class NoticeTemplateForm(forms.ModelForm):

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
+from django.test import RequestFactory
 from django.utils import timezone
 
 from customers.choices import MigrationStatus
@@ -44,7 +45,9 @@ def test_it_creates_the_demo_and_is_idempotent():
     users = get_user_model().objects
     assert sum(is_rep(user) for user in users.all()) == 5
     assert is_ops(users.get(username="ops")) and users.get(username="admin").is_superuser
-    assert authenticate(username="rep3", password="demo-password-1") is not None
+    # The login lockout (django-axes) judges every attempt by its request.
+    login = RequestFactory().post("/login/")
+    assert authenticate(login, username="rep3", password="demo-password-1") is not None
 
     assert Customer.objects.count() == 300
     assert 380 <= Domain.objects.count() <= 450
@@ -72,7 +75,9 @@ def test_it_creates_the_demo_and_is_idempotent():
 
     # What its users will see: Japanese businesses, contacts and reps.
     names = list(Customer.objects.values_list("name", flat=True))
-    assert any(name.startswith("株式会社") for name in names) and any(name.endswith("有限会社") for name in names)
+    assert any(name.startswith("株式会社") for name in names) and any(
+        name.endswith("有限会社") for name in names
+    )
     assert users.get(username="rep1").last_name == "佐藤"
     assert all(not name.isascii() for name in names)
 

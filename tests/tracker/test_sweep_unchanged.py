@@ -109,17 +109,17 @@ def test_a_task_closed_by_hand_stays_closed_while_the_dns_is_the_same(campaign, 
 
 
 @time_machine.travel(TODAY, tick=False)
-def test_a_task_deleted_in_the_admin_is_opened_again_by_the_next_sweep(
+def test_a_task_cannot_be_deleted_in_the_admin_and_the_next_sweep_keeps_it(
     campaign, legacy_dns, client, superuser
 ):
+    # Tasks are history (issue 12): the admin refuses the delete that used to erase them.
     sweep(campaign)
     client.force_login(superuser)
     task = the_task()
     response = client.post(reverse("admin:tracker_followuptask_delete", args=[task.pk]), {"post": "yes"})
-    assert response.status_code == 302 and not FollowUpTask.objects.filter(pk=task.pk).exists()
-    assert DomainState.objects.get().rules_key == ""
+    assert response.status_code == 403 and FollowUpTask.objects.filter(pk=task.pk).exists()
     sweep(campaign)
-    assert the_task().status == TaskStatus.OPEN
+    assert the_task().status == TaskStatus.OPEN and FollowUpTask.objects.count() == 1
 
 
 @time_machine.travel(TODAY, tick=False)

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from tracker.admin import campaigns, integrations, records  # noqa: F401  (register their models)
+from tracker.admin import campaigns, integrations, records, users  # noqa: F401  (register their models)
 
 
 def _superusers_only(request) -> bool:

@@ -1,7 +1,10 @@
-"""Admin pages for campaigns, and the record of their changes."""
+"""Admin pages for campaigns (archived with their history, never deleted; every edit in the change
+log), and the record of their changes."""
 
+from auditlog.mixins import AuditlogHistoryAdminMixin
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tracker.choices import CampaignChangeSource
@@ -57,15 +60,31 @@ class CampaignAdminForm(forms.ModelForm):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(AuditlogHistoryAdminMixin, admin.ModelAdmin):
     """Edits are validated by Campaign.clean() through the probe engine's parser, and recorded."""
 
     form = CampaignAdminForm
-    list_display = ("name", "slug", "active", "end_date", "cleanup_date")
-    list_filter = ("active",)
+    list_display = ("name", "slug", "active", "archived", "end_date", "cleanup_date")
+    list_filter = ("active", "archived")
     search_fields = ("slug", "name")
+    show_auditlog_history_link = True
+    actions = ["archive"]
+
+    # Deleting a campaign would take its checks, tasks and notices with it.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Archive: stop sweeping, keep every check, task and notice"))
+    def archive(self, request, queryset):
+        campaigns = list(queryset.filter(archived=False))
+        for campaign in campaigns:
+            campaign.archive()
+        self.message_user(
+            request, gettext("%(count)d campaign(s) archived.") % {"count": len(campaigns)}, messages.SUCCESS
+        )
+
     fieldsets = (
-        (None, {"fields": ("slug", "name", "active")}),
+        (None, {"fields": ("slug", "name", "active", "archived")}),
         (
             "Services (JSON, as in the campaign file)",
             {

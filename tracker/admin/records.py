@@ -23,10 +23,15 @@ from tracker.services.sweeps import sweep_resume
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records of what happened: viewable, never added, edited or deleted by hand."""
+
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -126,18 +131,16 @@ class FollowUpTaskAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         _rules_forget([obj])
 
-    def delete_model(self, request, obj):
-        _rules_forget([obj])
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        _rules_forget(list(queryset))
-        super().delete_queryset(request, queryset)
+    # What a rep or a check did about a domain is history: tasks are closed, never deleted.
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def _rules_forget(tasks) -> None:
     for campaign_id in {task.campaign_id for task in tasks}:
-        followups_forget_rules(campaign_id, [task.domain_id for task in tasks if task.campaign_id == campaign_id])
+        followups_forget_rules(
+            campaign_id, [task.domain_id for task in tasks if task.campaign_id == campaign_id]
+        )
 
 
 @admin.register(Activity)
@@ -161,7 +164,15 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(CustomerNotice)
 class CustomerNoticeAdmin(admin.ModelAdmin):
+    """A sent notice is what the customer received: read-only. Drafts may be edited (not deleted)."""
+
     list_display = ("subject", "customer", "campaign", "channel", "sent_at", "sent_by")
     list_filter = ("channel", "campaign")
     search_fields = ("customer__name", "customer__account_id", "subject")
     raw_id_fields = ("customer", "drafted_by", "sent_by")
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and not (obj and obj.sent_at)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -75,6 +76,10 @@ class Campaign(models.Model):
         help_text="Business days a customer has to change DNS after a rep marks a task done; "
         "empty: the TASK_EXPECTED_CHANGE_DAYS setting (2).",
     )
+    # Campaigns are never deleted: their checks, tasks and notices are the record of the retirement.
+    archived = models.BooleanField(
+        default=False, help_text="Finished and kept for the record: not swept, not active, never deleted."
+    )
     internal_announcement_date = models.DateField(null=True, blank=True)
     customer_announcement_date = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -97,6 +102,10 @@ class Campaign(models.Model):
     def was_activated(self) -> bool:
         """Active now, and new or inactive when loaded."""
         return bool(self.active) and getattr(self, "loaded_active", None) is not True
+    def archive(self) -> None:
+        """Put the campaign away with its history: no more sweeps, off the dashboards."""
+        self.archived, self.active = True, False
+        self.save(update_fields=["archived", "active", "updated_at"])  # a save: the change log records it
 
     # Dates ---------------------------------------------------------------------
 
@@ -159,6 +168,10 @@ class Campaign(models.Model):
 
     def clean(self):
         super().clean()
+        if self.archived and self.active:
+            raise ValidationError(
+                {"active": "An archived campaign cannot be active: it is kept for the record."}
+            )
         try:
             parsed = self.to_probe()
             error = legacy_definition_error(parsed)
@@ -211,3 +224,7 @@ class Campaign(models.Model):
         campaign.apply_contract(parsed)
         campaign.save()
         return campaign, created
+
+
+# The change log (django-auditlog): every edit of a campaign, with before/after values.
+auditlog.register(Campaign, exclude_fields=["updated_at", "created_at"])

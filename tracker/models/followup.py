@@ -64,10 +64,11 @@ class TaskStateError(ValueError):
 class FollowUpTask(models.Model):
     """Something a rep (or operations) has to do about a customer's DNS."""
 
-    campaign = models.ForeignKey("tracker.Campaign", on_delete=models.CASCADE, related_name="tasks")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="tasks")
+    # What reps did is history: its campaign, customer and domain stay.
+    campaign = models.ForeignKey("tracker.Campaign", on_delete=models.PROTECT, related_name="tasks")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="tasks")
     domain = models.ForeignKey(
-        "customers.Domain", on_delete=models.CASCADE, null=True, blank=True, related_name="tasks"
+        "customers.Domain", on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -96,7 +97,7 @@ class FollowUpTask(models.Model):
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     close_note = models.TextField(blank=True)
     snoozed_until = models.DateField(null=True, blank=True)

@@ -18,8 +18,9 @@ from tracker.choices import Verdict
 class Check(models.Model):
     """What a probe found for a domain, from when it was first seen until it was last seen."""
 
-    campaign = models.ForeignKey("tracker.Campaign", on_delete=models.CASCADE, related_name="checks")
-    domain = models.ForeignKey("customers.Domain", on_delete=models.CASCADE, related_name="checks")
+    # History: a campaign or domain with checks cannot be deleted (archive the campaign instead).
+    campaign = models.ForeignKey("tracker.Campaign", on_delete=models.PROTECT, related_name="checks")
+    domain = models.ForeignKey("customers.Domain", on_delete=models.PROTECT, related_name="checks")
     sweep = models.ForeignKey(
         "tracker.Sweep",
         on_delete=models.SET_NULL,

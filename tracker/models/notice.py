@@ -36,18 +36,18 @@ class NoticeTemplate(models.Model):
 class CustomerNotice(models.Model):
     """A notice to a customer: drafted, maybe edited, then sent; part of the customer's history."""
 
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="notices")
-    campaign = models.ForeignKey("tracker.Campaign", on_delete=models.CASCADE, related_name="notices")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="notices")
+    campaign = models.ForeignKey("tracker.Campaign", on_delete=models.PROTECT, related_name="notices")
     subject = models.CharField(max_length=200)
     body = models.TextField()
     recipient = models.EmailField(blank=True)
     drafted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     drafted_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     sent_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     channel = models.CharField(max_length=10, choices=NoticeChannel.choices, blank=True)
 

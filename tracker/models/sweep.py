@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from customers.models import Domain
 from tracker.choices import ChunkStatus, SweepKind, SweepStatus
+from tracker.models.followup import FollowUpTask
 
 # A chunk that has been "running" longer than this was lost with its worker.
 CHUNK_LEASE = dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800) + 60)
@@ -30,7 +31,7 @@ TIMEOUT_ALERT_SHARE = 0.5
 class Sweep(models.Model):
     """One run of the probe over some of a campaign's domains."""
 
-    campaign = models.ForeignKey("tracker.Campaign", on_delete=models.CASCADE, related_name="sweeps")
+    campaign = models.ForeignKey("tracker.Campaign", on_delete=models.PROTECT, related_name="sweeps")
     kind = models.CharField(max_length=10, choices=SweepKind.choices, default=SweepKind.FULL)
     status = models.CharField(
         max_length=10, choices=SweepStatus.choices, default=SweepStatus.QUEUED, db_index=True
@@ -124,12 +125,32 @@ class Sweep(models.Model):
         self.alert = self.compute_alert()
 
     def compute_alert(self) -> str:
-        if self.done and self.timeout_count / self.done > TIMEOUT_ALERT_SHARE:
-            return (
-                f"DNS server unreachable? {self.timeout_count} of {self.done} domains had lookups that "
-                f"timed out; they are stored as inconclusive and no task was closed."
-            )
-        return ""
+        """Too many timeouts: says what this sweep stored and which tasks it opened and closed, counted.
+
+        It must not promise what did not happen: a domain whose lookups partly timed out can
+        still be stored as unregistered or legacy, and rules may have opened tasks for it.
+        """
+        if not (self.done and self.timeout_count / self.done > TIMEOUT_ALERT_SHARE):
+            return ""
+        stored = [
+            (self.inconclusive_count, "inconclusive"),
+            (self.unregistered_count, "unregistered"),
+            (self.legacy_count, "legacy"),
+            (self.clean_count, "clean"),
+        ]
+        stored_text = ", ".join(f"{count} as {label}" for count, label in stored if count) or "nothing"
+        opened, closed = self.tasks_opened_and_closed()
+        return (
+            f"DNS server unreachable? {self.timeout_count} of {self.done} domains had lookups that timed out. "
+            f"This sweep stored {stored_text}; since it started, {_tasks(opened)} opened and {closed} "
+            f"closed for this campaign. Check the DNS servers, then sweep again "
+            f"before acting on these results."
+        )
+
+    def tasks_opened_and_closed(self) -> tuple[int, int]:
+        since = self.started_at or self.created_at
+        tasks = FollowUpTask.objects.filter(campaign_id=self.campaign_id)
+        return tasks.filter(opened_at__gte=since).count(), tasks.filter(closed_at__gte=since).count()
 
     def save_counters(self) -> None:
         self.refresh_counters()
@@ -243,3 +264,7 @@ class SweepChunk(models.Model):
         if updated:
             self.refresh_from_db()
         return bool(updated)
+
+
+def _tasks(count: int) -> str:
+    return f"{count} task was" if count == 1 else f"{count} tasks were"

@@ -695,11 +695,18 @@ class Resolver:
         self, text: str, rdtype: str, qtype: int, response: Response, rrs: list[RR], aliases: tuple[str, ...]
     ) -> Answer:
         notes = []
-        if len(rrs) > self.max_records:
-            notes.append(f"kept the first {self.max_records} of {len(rrs)} records")
-            rrs = rrs[: self.max_records]
         values = [response.decode(rr) for rr in rrs]
-        if qtype in (dnswire.TYPE_TXT, dnswire.TYPE_SPF):
+        is_txt = qtype in (dnswire.TYPE_TXT, dnswire.TYPE_SPF)
+        too_big = is_txt and sum(len(value) for value in values) > self.max_txt_bytes
+        if len(values) > self.max_records or too_big:
+            # Servers rotate the order of an RRset: which records are kept must not depend on it,
+            # or a result flips between two runs over the same DNS. SPF records first, then the rest
+            # in a fixed order.
+            values = sorted(values, key=_keep_order if is_txt else repr)
+        if len(values) > self.max_records:
+            notes.append(f"kept {self.max_records} of {len(values)} records")
+            values = values[: self.max_records]
+        if is_txt:
             values, note = _txt_records(values, self.max_txt_bytes)
             if note:
                 notes.append(note)
@@ -820,6 +827,11 @@ def _follow_chain(response: Response, qname: bytes, qtype: int) -> tuple[list[RR
             raise WireError("CNAME loop")
         chain.append(name)
     raise WireError(f"CNAME chain longer than {MAX_CNAME_HOPS}")
+
+
+def _keep_order(data: bytes) -> tuple[bool, bytes]:
+    """Which TXT records a bounded answer keeps first: SPF records, then by their bytes."""
+    return (not data[:7].lower().startswith(b"v=spf1"), data)
 
 
 def _txt_records(values: list[bytes], max_bytes: int) -> tuple[list[str], str]:

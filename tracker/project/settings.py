@@ -5,11 +5,14 @@ secret key. Production sets DATABASE_URL, CELERY_BROKER_URL, SECRET_KEY,
 ALLOWED_HOSTS and friends.
 """
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
 import dj_database_url
 import dj_email_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 
 from tracker.project.env import env_bool, env_choice, env_float, env_int, env_list, env_str, env_time_zone
 
@@ -25,7 +28,17 @@ def development_secret_key() -> str:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY") or development_secret_key()
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG:
+        # A key made up on the spot would sign sessions and reset links nobody else can check,
+        # and a shared default one would let anyone forge them: production names its own.
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: production (DEBUG=false) needs one "
+            "(e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(50))'); "
+            "`make run` and `make test` set one for you."
+        )
+    SECRET_KEY = development_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -45,6 +58,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_prometheus",
+    "axes",
+    "csp",
+    "auditlog",
     "customers",
     "tracker",
 ]
@@ -65,6 +81,12 @@ MIDDLEWARE = [
     "customers.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "tracker.project.middleware.SessionAgeLimitMiddleware",
+    "tracker.project.middleware.NoStoreForSignedInMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the "account locked" page.
+    "axes.middleware.AxesMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
@@ -118,6 +140,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# django-axes checks the lockout before the password is even looked at.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -158,8 +186,51 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Sessions: an idle session ends after SESSION_IDLE_MINUTES (every request moves the
+# expiry on), and any session after SESSION_MAX_HOURS however busy it was
+# (tracker.project.middleware.SessionAgeLimitMiddleware).
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 30) * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_MAX_AGE = env_int("SESSION_MAX_HOURS", 10) * 3600
+
+# Login lockout (django-axes): LOGIN_FAILURE_LIMIT wrong passwords for one user name from
+# one address lock that pair for LOGIN_LOCKOUT_MINUTES (0: until ops unlock it). The pair,
+# not the address alone: reps behind one office NAT must not lock each other out.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+_lockout_minutes = env_int("LOGIN_LOCKOUT_MINUTES", 60)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=_lockout_minutes) if _lockout_minutes > 0 else None
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False  # its start-up banner would mix into every command's output
+# The address is the TCP peer's unless a trusted proxy in front says otherwise: a client
+# must not dodge the lockout by sending its own X-Forwarded-For.
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if BEHIND_TLS_PROXY else ("REMOTE_ADDR",)
+)
+AXES_IPWARE_PROXY_COUNT = 1 if BEHIND_TLS_PROXY else None
+
+# Content-Security-Policy (django-csp): scripts and styles from this site only, no inline
+# scripts. Inline style *attributes* stay allowed: progress bars set their width there.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Cache for dashboard figures: per process by default; production points CACHE_URL
 # at Redis so web processes and workers share one copy (e.g. redis://host:6379/1).

@@ -11,17 +11,18 @@ tests and a catch-up run can pick the moment.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, get_connection
-from django.db.models import Q
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from customers.models import Domain, UserProfile
 from customers.roles import OPS_GROUP
@@ -31,6 +32,7 @@ from tracker.models import Campaign, DomainState, FollowUpTask, Sweep
 BREAKING_LISTED = 50
 # Reps read their digest at the start of their working day, in their own zone.
 DIGEST_LOCAL_TIME = dt.time(8, 30)
+logger = logging.getLogger(__name__)
 
 
 def _url(name: str) -> str:
@@ -58,9 +60,20 @@ class DigestLine:
         return TaskKind(self.task.kind).label
 
 
+def _digest_tasks(user, today: dt.date):
+    """Actionable tasks assigned to `user`, rep tasks only of customers that are `user`'s now.
+
+    A task assigned before its customer moved to another rep is not the old rep's to read about
+    (tracker.services.reassignment moves them; this holds even for one it missed).
+    """
+    return (
+        FollowUpTask.objects.actionable(today).for_user(user).filter(Q(for_ops=True) | Q(customer__rep=user))
+    )
+
+
 def rep_digest_lines(user, today: dt.date) -> list[DigestLine]:
     """The rep's actionable tasks: overdue first, then by priority (highest first), then due date."""
-    tasks = FollowUpTask.objects.actionable(today).for_user(user).select_related("customer", "domain")
+    tasks = _digest_tasks(user, today).select_related("customer", "domain")
     lines = [DigestLine(task, task.due_date is not None and task.due_date < today) for task in tasks]
     lines.sort(key=lambda line: (not line.overdue, -line.task.priority, line.task.due_date or dt.date.max))
     return lines
@@ -92,6 +105,7 @@ def _digest_candidates(today: dt.date):
     assignees = (
         FollowUpTask.objects.actionable(today)
         .exclude(assignee=None)
+        .filter(Q(for_ops=True) | Q(customer__rep=F("assignee")))
         .values_list("assignee", flat=True)
         .distinct()
     )
@@ -135,6 +149,43 @@ def send_rep_digests(today: dt.date | None = None, now: dt.datetime | None = Non
             messages.append(message)
     with get_connection() as connection:
         return connection.send_messages(messages) or 0
+
+
+def reassignment_mail(rep, customers, by=None, tasks: int | None = None) -> EmailMessage | None:
+    """Tells `rep` which customers (and how many open tasks) are theirs now; None without an address."""
+    if not rep.email or not customers:
+        return None
+    if tasks is None:
+        tasks = FollowUpTask.objects.active().filter(customer__in=customers, assignee=rep).count()
+    body = render_to_string(
+        "tracker/email/reassignment.txt",
+        {
+            "user": rep,
+            "customers": [
+                {"customer": c, "url": settings.SITE_URL + reverse("tracker:customer_detail", args=[c.pk])}
+                for c in customers
+            ],
+            "tasks": tasks,
+            "by": by,
+            "tasks_url": _url("tracker:task_list"),
+        },
+    )
+    if len(customers) == 1:
+        subject = gettext("A customer is yours now: %(name)s") % {"name": customers[0].name}
+    else:
+        subject = gettext("%(count)d customers are yours now") % {"count": len(customers)}
+    return EmailMessage(subject, body, to=[rep.email])
+
+
+def send_mail_quietly(message: EmailMessage | None) -> bool:
+    """Send a courtesy mail after the change committed; a mail server's failure is logged, not raised."""
+    if message is None:
+        return False
+    try:
+        return bool(message.send())
+    except Exception:  # noqa: BLE001  the change is saved; the mail is a courtesy
+        logger.exception("could not send %r to %s", message.subject, message.to)
+        return False
 
 
 def ops_summary_context(today: dt.date, now: dt.datetime | None = None) -> dict:

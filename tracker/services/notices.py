@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template import Context, Engine, TemplateDoesNotExist, TemplateSyntaxError
+from django.template.base import Lexer, TokenType
 from django.template.loader import get_template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -66,6 +67,13 @@ def default_sources(language: str) -> dict:
 
 # Only the built-in tags and filters; `{% include %}`/`{% extends %}` find no template.
 NOTICE_ENGINE = Engine(dirs=[], app_dirs=False, libraries={}, autoescape=False)
+
+# Templates are edited by people: bounded so that none can exhaust the stack or the memory.
+MAX_NESTING = 20
+MAX_OUTPUT = 200 * 1024
+_NESTING_TAGS = frozenset(
+    {"if", "for", "with", "ifchanged", "spaceless", "autoescape", "filter", "block", "comment", "verbatim"}
+)
 
 
 class NoticeError(ValueError):
@@ -246,9 +254,37 @@ def notice_context(customer: Customer, campaign) -> dict:
     }
 
 
+def _nesting_depth(source: str) -> int:
+    depth = deepest = 0
+    for token in Lexer(source).tokenize():
+        if token.token_type != TokenType.BLOCK or not token.contents:
+            continue
+        name = token.contents.split()[0]
+        if name in _NESTING_TAGS:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif name.startswith("end") and name[3:] in _NESTING_TAGS:
+            depth -= 1
+    return deepest
+
+
 def compile_notice_template(source: str):
-    """The compiled campaign template; TemplateSyntaxError if it is not valid."""
-    return NOTICE_ENGINE.from_string(source)
+    """The compiled campaign template; TemplateSyntaxError if it is not valid or nested too deeply."""
+    if _nesting_depth(source) > MAX_NESTING:
+        raise TemplateSyntaxError(f"tags are nested too deeply (at most {MAX_NESTING} levels)")
+    try:
+        return NOTICE_ENGINE.from_string(source)
+    except RecursionError:
+        raise TemplateSyntaxError(f"tags are nested too deeply (at most {MAX_NESTING} levels)") from None
+
+
+def _bounded(text: str) -> str:
+    if len(text) > MAX_OUTPUT:
+        raise NoticeError(
+            f"the notice would be longer than {MAX_OUTPUT // 1024} KB ({len(text) // 1024} KB): "
+            "check the template's loops"
+        )
+    return text
 
 
 def notice_render(
@@ -276,8 +312,8 @@ def notice_render(
                 subject = compile_notice_template(DEFAULT_SUBJECTS[language]).render(context)
                 body = get_template(DEFAULT_TEMPLATES[language]).template.render(context)
             else:
-                subject = compile_notice_template(subject).render(context)
-                body = compile_notice_template(body).render(context)
+                subject = _bounded(compile_notice_template(subject).render(context))
+                body = _bounded(compile_notice_template(body).render(context))
         except (
             TemplateSyntaxError,
             TemplateDoesNotExist,
@@ -285,26 +321,40 @@ def notice_render(
             TypeError,
             LookupError,
             ArithmeticError,
+            RecursionError,
         ) as error:
             raise NoticeError(_("the notice template has an error: %(error)s") % {"error": error}) from error
     return " ".join(subject.split())[:200], body.strip() + "\n"
 
 
 def notice_draft(customer: Customer, campaign, by=None, language: str | None = None) -> CustomerNotice:
-    """A draft notice (a row, editable before sending) from the campaign's template in `language`."""
+    """A draft notice (a row, editable before sending) from the campaign's template in `language`.
+
+    One open draft per customer and campaign: a second request (a double click) gets the
+    existing draft back. The customer's row lock makes two concurrent requests take turns.
+    """
     subject, body = notice_render(customer, campaign, language=language)
-    return CustomerNotice.objects.create(
-        customer=customer,
-        campaign=campaign,
-        subject=subject,
-        body=body,
-        recipient=customer.contact_email,
-        drafted_by=by,
-    )
+    with transaction.atomic():
+        Customer.objects.select_for_update().filter(pk=customer.pk).first()
+        existing = CustomerNotice.objects.filter(
+            customer=customer, campaign=campaign, sent_at__isnull=True
+        ).first()
+        if existing is not None:
+            return existing
+        return CustomerNotice.objects.create(
+            customer=customer,
+            campaign=campaign,
+            subject=subject,
+            body=body,
+            recipient=customer.contact_email,
+            drafted_by=by,
+        )
 
 
 def notice_edit(notice: CustomerNotice, subject: str, body: str, recipient: str) -> CustomerNotice:
     """Save the rep's edits to a draft; a sent notice is read-only (NoticeError)."""
+    if "\n" in subject or "\r" in subject:
+        raise NoticeError("the subject must be one line")
     changes = {"subject": subject, "body": body, "recipient": recipient}
     if not CustomerNotice.objects.filter(pk=notice.pk, sent_at__isnull=True).update(**changes):
         raise NoticeError("this notice was sent already: it can no longer be edited")

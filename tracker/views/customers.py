@@ -36,6 +36,7 @@ from tracker.forms import (
 from tracker.probe.domains import to_unicode
 from tracker.queries import workspace
 from tracker.queries.campaigns import active_campaign
+from tracker.queries.changelog import customer_change_log
 from tracker.queries.timeline import customer_activity_log
 from tracker.services.sweeps import imported_domains_check
 from tracker.tables import CustomerTable
@@ -81,6 +82,8 @@ def _detail_context(request, customer, status_form=None, status_conflict="", dom
         "task_form": TaskCreateForm(),
         "activity_form": ActivityForm(),
         "activity_log": customer_activity_log(customer, changes=history, notices=notices),
+        # Operations see every edit with before/after values (django-auditlog).
+        "change_log": customer_change_log(customer) if is_ops(request.user) else None,
     }
 
 
@@ -168,7 +171,7 @@ def customer_domain_add(request, pk):
 def customer_domain_remove(request, pk, domain_pk):
     """GET asks for confirmation; POST deletes the domain.
 
-    Checks and follow-up tasks cascade with a domain, so a domain with any stored
+    Checks and follow-up tasks protect their domain, so a domain with any stored
     check or task (open or closed) is kept and the user is told why: the sweep
     history and what reps did about it matter more to operations than a tidy
     list. Only a domain nothing has recorded yet (a typo, a wrong paste) goes.
@@ -208,11 +211,15 @@ def customer_edit(request, pk):
         return render(request, template, {"customer": customer, "form": form})
 
     # The form validates against a copy, so `customer` keeps the values it was read with.
-    form = CustomerForm(request.POST, instance=Customer.objects.get(pk=customer.pk), can_reassign=can_reassign)
+    form = CustomerForm(
+        request.POST, instance=Customer.objects.get(pk=customer.pk), can_reassign=can_reassign
+    )
     if not form.is_valid():
         return render(request, template, {"customer": customer, "form": form}, status=400)
     try:
-        changed = customer.update(form.changes(), expected_version=form.cleaned_data["version"])
+        changed = customer.update(
+            form.changes(), expected_version=form.cleaned_data["version"], by=request.user
+        )
     except CustomerConflict as conflict:
         if conflict.current is None:
             messages.error(request, "This customer was deleted meanwhile.")

@@ -20,6 +20,23 @@ from tracker.common.spreadsheets import CONTENT_TYPES, csv_bytes, xlsx_bytes
 from tracker.filters import filter_chips
 
 PER_PAGE = 50
+# `?per_page=` is the reader's to choose, within these bounds; anything else is the default.
+MAX_PER_PAGE = 500
+
+
+def _sane_per_page(request) -> None:
+    """Replaces a `per_page` that is not a whole number in 1..MAX_PER_PAGE (django-tables2 would fail on it)."""
+    raw = request.GET.get("per_page")
+    if raw is None:
+        return
+    query = request.GET.copy()
+    try:
+        number = int(raw.strip())
+    except ValueError:
+        query.pop("per_page")
+    else:
+        query["per_page"] = str(min(max(number, 1), MAX_PER_PAGE))
+    request.GET = query
 
 
 def render_list(
@@ -35,6 +52,7 @@ def render_list(
     export_name: str | None = None,
 ):
     """The page of `table_class` over `queryset` filtered by `filterset_class` from the query string."""
+    _sane_per_page(request)
     filterset = filterset_class(request.GET, queryset=queryset, request=request)
     rows = filterset.qs if filterset.is_valid() else queryset.none()
     table = table_class(rows, **(table_kwargs or {}))

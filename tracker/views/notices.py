@@ -171,7 +171,7 @@ def notice_template_edit(request, slug):
             try:
                 preview = notice_render(sample, campaign, subject, body, language) if sample else None
             except NoticeError as error:
-                form.add_error("body", str(error).capitalize() + ".")
+                form.add_error("body", str(error)[:1].upper() + str(error)[1:] + ".")
             else:
                 status = 200
                 if request.POST.get("action") != "preview":
