@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from customers.choices import MigrationStatus
 from customers.models import Customer, Domain
@@ -26,7 +27,7 @@ from tracker.models import DomainState, FollowUpTask, Sweep
 from tracker.probe.domains import DomainNameError, normalize_domain
 from tracker.probe.limits import SPF_MAX_DNS_LOOKUPS
 from tracker.queries.campaigns import active_campaign
-from tracker.queries.dashboards import DMARC_POLICIES
+from tracker.queries.dashboards import DMARC_POLICIES, overdue_q
 
 # Reference kinds as operations think of them; each maps to a DomainState flag.
 REFERENCE_KIND_CHOICES = (
@@ -104,6 +105,14 @@ class CustomerFilterSet(django_filters.FilterSet):
         empty_label="(any verdict)",
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+    breaks = django_filters.BooleanFilter(
+        method="filter_breaks",
+        label=_("Breaks on removal"),
+        widget=forms.Select(
+            attrs={"class": "form-select"},
+            choices=[("", _("(either)")), ("true", _("Yes")), ("false", _("No"))],
+        ),
+    )
     has_open_task = django_filters.BooleanFilter(
         method="filter_has_open_task",
         label="Open task",
@@ -114,7 +123,7 @@ class CustomerFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Customer
-        fields = ["q", "status", "rep", "verdict", "has_open_task"]
+        fields = ["q", "status", "rep", "verdict", "breaks", "has_open_task"]
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -135,6 +144,16 @@ class CustomerFilterSet(django_filters.FilterSet):
             return queryset.none()
         states = DomainState.objects.filter(campaign=self.campaign, verdict=value)
         return queryset.filter(pk__in=states.values("domain__customer_id"))
+
+    def filter_breaks(self, queryset, name, value):
+        """Customers with (or without) a domain that breaks if the legacy SPF record is deleted (the dashboard's count)."""
+        if value is None:
+            return queryset
+        if self.campaign is None:
+            return queryset.none()
+        states = DomainState.objects.filter(campaign=self.campaign, breaks_on_legacy_removal=True)
+        breaking = Q(pk__in=states.values("domain__customer_id"))
+        return queryset.filter(breaking if value else ~breaking)
 
     def filter_has_open_task(self, queryset, name, value):
         """Customers with (or without) an open rep task in the active campaign, as `next_task_due` counts."""
@@ -249,7 +268,7 @@ class TaskFilterSet(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        overdue = Q(status__in=ACTIVE_TASK_STATUSES, due_date__lt=timezone.localdate())
+        overdue = overdue_q(timezone.localdate())
         return queryset.filter(overdue if value else ~overdue)
 
 

@@ -22,6 +22,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from tracker.models import Campaign
 from tracker.services import digests, schedules
+from tracker.services.daily_figures import daily_figures_record_active
 from tracker.services.followups import followups_wake_snoozed
 from tracker.services.sweeps import chunk_fail, chunk_run, sweep_recheck, sweep_start, sweeps_resume_stalled
 
@@ -89,3 +90,8 @@ def wake_snoozed_tasks() -> int:
 @shared_task(name="tracker.resume_stalled_sweeps", soft_time_limit=60, time_limit=90)
 def resume_stalled_sweeps() -> int:
     return sweeps_resume_stalled()
+
+
+@shared_task(name="tracker.record_daily_figures", soft_time_limit=300, time_limit=330)
+def record_daily_figures() -> int:
+    return daily_figures_record_active()

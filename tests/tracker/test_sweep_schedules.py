@@ -31,7 +31,7 @@ def campaign(db):
 
 def test_ensure_schedules_creates_the_rows_once_and_keeps_edited_timings(campaign):
     created = ensure_schedules()
-    assert full_sweep_name(campaign) in created and len(created) == 6
+    assert full_sweep_name(campaign) in created and len(created) == 7
     daily = PeriodicTask.objects.get(name=full_sweep_name(campaign))
     assert daily.task == "tracker.sweep_campaign" and json.loads(daily.args) == [campaign.pk]
     assert (daily.crontab.hour, daily.crontab.minute) == ("2", "0")
@@ -42,6 +42,7 @@ def test_ensure_schedules_creates_the_rows_once_and_keeps_edited_timings(campaig
         "tracker.send_ops_summary",
         "tracker.wake_snoozed_tasks",
         "tracker.resume_stalled_sweeps",
+        "tracker.record_daily_figures",
     }
 
     daily.crontab = daily.crontab.__class__.objects.create(minute="15", hour="3")

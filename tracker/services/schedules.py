@@ -70,6 +70,7 @@ REP_DIGEST_TASK = "tracker.send_rep_digests"
 OPS_SUMMARY_TASK = "tracker.send_ops_summary"
 WAKE_SNOOZED_TASK = "tracker.wake_snoozed_tasks"
 RESUME_STALLED_TASK = "tracker.resume_stalled_sweeps"
+DAILY_FIGURES_TASK = "tracker.record_daily_figures"
 
 
 def _crontab(minute="0", hour="*", day_of_week="*") -> CrontabSchedule:
@@ -136,6 +137,12 @@ def ensure_schedules() -> list[str]:
             RESUME_STALLED_TASK,
             _crontab("45"),
             "Hourly: chunks whose worker was lost",
+        ),
+        (
+            "Record the day's dashboard figures",
+            DAILY_FIGURES_TASK,
+            _crontab("55", "23"),
+            "Every day 23:55: the burndown's point of the day (sweeps also record it when they end)",
         ),
     ):
         if _ensure(name, task, crontab, (), description):

@@ -44,6 +44,7 @@ from tracker.services.checks import (
     record_reports,
     report_fingerprint,
 )
+from tracker.services.daily_figures import daily_figures_record
 from tracker.services.enqueue import enqueue_after_commit
 from tracker.services.followups import (
     FollowupWrites,
@@ -267,8 +268,17 @@ def chunk_run(
     if result is not None:
         timings.update(store_s=time.perf_counter() - wall, store_cpu_s=time.process_time() - cpu)
         SweepChunk.objects.filter(pk=chunk.pk).update(timings={k: round(v, 4) for k, v in timings.items()})
-        Sweep.objects.get(pk=sweep.pk).finish_if_complete()
+        _after_chunk(Sweep.objects.get(pk=sweep.pk))
     return result
+
+
+def _after_chunk(sweep: Sweep) -> None:
+    """Count the chunk in the sweep's progress at once (the live page shows it), and when the
+    sweep is complete close it and record the day's dashboard figures."""
+    if sweep.finish_if_complete():
+        daily_figures_record(sweep.campaign)
+    else:
+        sweep.save_counters()
 
 
 def check_store(campaign: Campaign, domain: Domain, report: dict, *, sweep=None, now=None):
@@ -388,6 +398,6 @@ def chunk_fail(chunk_id: int, error: str) -> None:
     SweepChunk.objects.filter(pk=chunk_id).exclude(status=ChunkStatus.DONE).update(
         status=ChunkStatus.FAILED, finished_at=timezone.now(), error=error[:2000]
     )
-    chunk = SweepChunk.objects.select_related("sweep").get(pk=chunk_id)
+    chunk = SweepChunk.objects.select_related("sweep__campaign").get(pk=chunk_id)
     Sweep.objects.filter(pk=chunk.sweep_id).update(error=error[:2000])
-    chunk.sweep.finish_if_complete()
+    _after_chunk(chunk.sweep)

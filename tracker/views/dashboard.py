@@ -1,7 +1,10 @@
 """The operations dashboard of a campaign, and the home page that leads to it."""
 
+import datetime as dt
+
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 
 from customers.roles import is_ops
@@ -44,6 +47,73 @@ def _verdict_cards(campaign, figures) -> list[dict]:
     ]
 
 
+def _customers_url(**filters) -> str:
+    return filtered_url("tracker:customer_list", filters)
+
+
+def _headline(label, value, week_ago, url, unknown=None, unknown_url=None, key=""):
+    """One headline figure with its change since a week ago (None when the history does not reach back)."""
+    return {
+        "key": key,
+        "label": label,
+        "value": value,
+        "change": None if week_ago is None else value - week_ago,
+        "url": url,
+        "unknown": unknown,
+        "unknown_url": unknown_url,
+    }
+
+
+def _headlines(campaign, live, week_ago) -> dict[str, list[dict]]:
+    """Question 1 (still legacy) and question 2 (would break today), each in customers and domains.
+
+    Unknown (the last lookup failed) is its own number beside each: never folded into 0.
+    """
+    legacy, inconclusive = Verdict.LEGACY.value, Verdict.INCONCLUSIVE.value
+    return {
+        "legacy": [
+            _headline(
+                _("Customers still on legacy"),
+                live["legacy_customers"],
+                week_ago["legacy_customers"],
+                _customers_url(verdict=legacy),
+                live["unknown_customers"],
+                _customers_url(verdict=inconclusive),
+                key="legacy-customers",
+            ),
+            _headline(
+                _("Domains still on legacy"),
+                live["legacy_domains"],
+                week_ago["legacy_domains"],
+                _domains_url(campaign, verdict=legacy),
+                live["unknown_domains"],
+                _domains_url(campaign, verdict=inconclusive),
+                key="legacy-domains",
+            ),
+        ],
+        "breaking": [
+            _headline(
+                _("Customers who break"),
+                live["breaking_customers"],
+                week_ago["breaking_customers"],
+                _customers_url(breaks="true"),
+                live["unknown_customers"],
+                _customers_url(verdict=inconclusive),
+                key="breaking-customers",
+            ),
+            _headline(
+                _("Domains that break"),
+                live["breaking_domains"],
+                week_ago["breaking_domains"],
+                _domains_url(campaign, breaks="true"),
+                live["unknown_domains"],
+                _domains_url(campaign, verdict=inconclusive),
+                key="breaking-domains",
+            ),
+        ],
+    }
+
+
 def _posture_rows(campaign, figures) -> list[dict]:
     rows = [
         ("SPF published", "spf_present", {"has_spf": "true"}),
@@ -74,7 +144,10 @@ def campaign_dashboard(request, slug):
     today = timezone.localdate()
     version = dashboards.data_version(campaign)
     figures = dashboards.domain_figures(campaign, version)
-    reps = dashboards.rep_progress(campaign, today, version)
+    live = dashboards.legacy_figures_cached(campaign, version)
+    burndown = dashboards.burndown(campaign, today, live)
+    first_day = dt.date.fromisoformat(burndown["start"])
+    reps = dashboards.rep_progress(campaign, today, version, first_day)
     rep_table = RepProgressTable(reps, campaign=campaign, prefix="reps-")
     RequestConfig(request, paginate={"per_page": 25}).configure(rep_table)
     context = {
@@ -97,8 +170,12 @@ def campaign_dashboard(request, slug):
         ],
         "rep_table": rep_table,
         "overdue_tasks": dashboards.overdue_task_count(campaign, today),
+        "end_passed": dashboards.deadlines(campaign, today).end_passed,
         "overdue_url": filtered_url("tracker:task_list", {"campaign": campaign.slug, "overdue": "true"}),
         "sweep_table": SweepTable(dashboards.recent_sweeps(campaign)),
-        "burndown": dashboards.burndown(campaign, today),
+        "burndown": burndown,
+        "live": live,
+        "headlines": _headlines(campaign, live, burndown["week_ago"]),
+        "behind_count": sum(row.behind for row in reps),
     }
     return render(request, "tracker/dashboard.html", context)
