@@ -93,5 +93,5 @@ def resume_stalled_sweeps() -> int:
 
 
 @shared_task(name="tracker.record_daily_figures", soft_time_limit=300, time_limit=330)
-def record_daily_figures() -> int:
-    return daily_figures_record_active()
+def record_daily_figures(campaign_id: int | None = None) -> int:
+    return daily_figures_record_active(campaign_id=campaign_id)

@@ -12,7 +12,7 @@ from tests.reports import clean_report, inconclusive_report, legacy_report, stor
 from tracker.choices import TaskKind
 from tracker.models import DailyFigures, FollowUpTask
 from tracker.queries import dashboards
-from tracker.services.daily_figures import daily_figures_backfill
+from tracker.services.daily_figures import daily_figures_backfill, daily_figures_record
 
 
 @pytest.fixture
@@ -51,9 +51,10 @@ def test_ops_land_on_the_active_campaigns_dashboard(ops_client, campaign):
     assert response.redirect_chain[-1][0] == url(campaign)
 
 
-def test_reps_land_on_their_customers(rep_client, campaign):
+def test_reps_land_on_their_home(rep_client, campaign):
     response = rep_client.get("/")
-    assert response["Location"] == "/customers/"
+    assert response.status_code == 200
+    assert response.templates[0].name == "tracker/rep_home.html"
 
 
 def test_it_shows_days_left_and_the_deadlines(ops_client, campaign):
@@ -302,3 +303,23 @@ def test_a_cold_dashboard_reads_the_stored_days_not_the_history(
     with django_assert_max_num_queries(len(cold.captured_queries)):
         response = ops_client.get(url(campaign))
     assert len(response.context["burndown"]["legacy"]) >= 300
+
+
+def test_stored_figures_serve_a_cold_dashboard_and_say_when_they_are_stale(ops_client, campaign):
+    from django.core.cache import cache
+
+    seed(campaign, reps=1, customers_per_rep=2)
+    daily_figures_record(campaign)
+    cache.clear()
+    response = ops_client.get(url(campaign))
+    assert response.context["stored"].current and response.context["live"]["legacy_domains"] == 2
+    assert b'id="figures-as-of"' not in response.content
+    newer = DomainFactory()
+    store(campaign, newer, legacy_report(newer.name), when=timezone.now() + dt.timedelta(seconds=1))
+    response = ops_client.get(url(campaign))
+    assert not response.context["stored"].current
+    assert response.context["live"]["legacy_domains"] == 2  # what was counted, said to be as of then
+    assert b'id="figures-as-of"' in response.content
+    assert cache.get(f"tracker:figures-refresh:{campaign.pk}")  # a recount is queued (once a minute)
+    daily_figures_record(campaign)  # what the queued task does
+    assert ops_client.get(url(campaign)).context["live"]["legacy_domains"] == 3

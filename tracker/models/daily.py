@@ -28,6 +28,11 @@ class DailyFigures(models.Model):
     breaking_domains = models.PositiveIntegerField(null=True, blank=True)
     breaking_customers = models.PositiveIntegerField(null=True, blank=True)
     recorded_at = models.DateTimeField(default=timezone.now)
+    # The whole dashboard's domain figures as computed at `recorded_at` (tracker.queries.dashboards.
+    # dashboard_details): a cold dashboard reads them in one query instead of aggregating every state.
+    details = models.JSONField(default=dict, blank=True)
+    # The newest check span they saw: when a newer one exists, the page says "as of" and asks for a refresh.
+    checks_version = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         ordering = ["campaign", "day"]

@@ -12,8 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
-from django.db.models import Count, Max, Q, Subquery
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -65,50 +64,8 @@ def deadlines(campaign: Campaign, today: dt.date | None = None) -> Deadlines:
     return Deadlines(today or timezone.localdate(), campaign.end_date, campaign.cleanup_date)
 
 
-# Cached figures are recomputed when `data_version` moves, and at the latest after this long
-# (a change the version does not see, e.g. a deleted customer, shows within this time).
-FIGURES_TTL = 300
-
-
-def data_version(campaign: Campaign) -> tuple:
-    """What changes whenever a dashboard figure may change, read in one cheap query.
-
-    A figure changes with a domain's facts, and those change only with a new check span
-    (a new `first_seen_at`, indexed per campaign; an unchanged check only extends its
-    span); edits move customers' and tasks' `updated_at`; status changes are rows.
-    """
-
-    def newest(queryset, field):
-        return Subquery(queryset.exclude(**{field: None}).order_by(f"-{field}").values(field)[:1])
-
-    row = (
-        Campaign.objects.filter(pk=campaign.pk)
-        .annotate(
-            v_checks=newest(Check.objects.filter(campaign=campaign), "first_seen_at"),
-            v_customers=newest(Customer.objects.all(), "updated_at"),
-            v_tasks=newest(FollowUpTask.objects.filter(campaign=campaign), "updated_at"),
-            v_changes=newest(StatusChange.objects.all(), "changed_at"),
-        )
-        .values_list("updated_at", "v_checks", "v_customers", "v_tasks", "v_changes")
-        .first()
-    )
-    return tuple(str(value) for value in row or ())
-
-
-def _cached(name: str, campaign: Campaign, version: tuple, compute):
-    key = f"tracker:{name}:{campaign.pk}"
-    hit = cache.get(key)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    value = compute()
-    cache.set(key, (version, value), timeout=FIGURES_TTL)
-    return value
-
-
-def domain_figures(campaign: Campaign, version: tuple | None = None) -> dict[str, int]:
-    """Verdicts, cleanup readiness and posture: one aggregate query, cached while `version` holds."""
-    if version is not None:
-        return _cached("figures", campaign, version, lambda: domain_figures(campaign))
+def domain_figures(campaign: Campaign) -> dict[str, int]:
+    """Verdicts, cleanup readiness and posture: one aggregate query (stored with the day's figures)."""
     states = DomainState.objects.filter(campaign=campaign)
     figures = {
         "total": Count("pk"),
@@ -185,25 +142,26 @@ def _by_rep(queryset, rep_field: str) -> dict[int, int]:
     return dict(queryset.order_by().values_list(rep_field).annotate(n=Count("pk")))
 
 
+def legacy_domains_by_rep(campaign: Campaign) -> dict[int, int]:
+    """{rep pk: legacy domains}: a join over every state, so it is stored with the day's figures."""
+    return _by_rep(
+        DomainState.objects.filter(campaign=campaign, verdict=Verdict.LEGACY), "domain__customer__rep"
+    )
+
+
 def rep_progress(
     campaign: Campaign,
     today: dt.date | None = None,
-    version: tuple | None = None,
+    legacy_by_rep: dict | None = None,
     first_day: dt.date | None = None,
 ) -> list[RepProgress]:
-    """Every active sales rep with their open work, in six GROUP BY queries whatever the number of rows.
+    """Every active sales rep with their open work, in a few GROUP BY queries whatever the number of rows.
 
     One aggregate per figure, merged here: correlated subqueries per rep made
-    SQLite scan all of a campaign's domain states once per rep. Cached while `version` holds.
+    SQLite scan all of a campaign's domain states once per rep. The legacy domains
+    per rep come from the stored figures when given (`legacy_by_rep`, JSON: string keys).
     """
     today = today or timezone.localdate()
-    if version is not None:
-        return _cached(
-            f"reps:{today}:{first_day}",
-            campaign,
-            version,
-            lambda: rep_progress(campaign, today, None, first_day),
-        )
     reps = (
         get_user_model()
         .objects.filter(groups__name=REPS_GROUP, is_active=True)
@@ -214,9 +172,9 @@ def rep_progress(
     not_migrated = _by_rep(Customer.objects.filter(status__in=ACTIVE_STATUSES), "rep")
     done = _by_rep(Customer.objects.filter(status__in=DONE_STATUSES), "rep")
     needed = needed_share(campaign, today, campaign_start(campaign, first_day or _first_stored_day(campaign)))
-    legacy = _by_rep(
-        DomainState.objects.filter(campaign=campaign, verdict=Verdict.LEGACY), "domain__customer__rep"
-    )
+    if legacy_by_rep is None:
+        legacy_by_rep = legacy_domains_by_rep(campaign)
+    legacy = {int(pk): n for pk, n in legacy_by_rep.items() if pk not in (None, "null")}
     tasks = FollowUpTask.objects.filter(campaign=campaign, for_ops=False, status__in=ACTIVE_TASK_STATUSES)
     open_tasks = _by_rep(tasks, "assignee")
     overdue = _by_rep(tasks.filter(overdue_q(today)), "assignee")
@@ -290,8 +248,45 @@ def legacy_figures(campaign: Campaign) -> dict[str, int]:
     )
 
 
-def legacy_figures_cached(campaign: Campaign, version: tuple) -> dict[str, int]:
-    return _cached("legacy", campaign, version, lambda: legacy_figures(campaign))
+def checks_version(campaign: Campaign) -> str:
+    """The newest check span's start: figures change only with a new span (one indexed query)."""
+    newest = (
+        Check.objects.filter(campaign=campaign).order_by("-first_seen_at").values_list("first_seen_at", flat=True)
+    )
+    value = newest.first()
+    return value.isoformat() if value else ""
+
+
+def dashboard_details(campaign: Campaign) -> dict:
+    """Everything of the dashboard that aggregates every domain state (seconds at 300,000 domains):
+    computed by the writer with the day's figures, read back by the page in one query."""
+    return {
+        "figures": domain_figures(campaign),
+        "live": legacy_figures(campaign),
+        "legacy_by_rep": legacy_domains_by_rep(campaign),
+    }
+
+
+@dataclass(frozen=True)
+class StoredDetails:
+    details: dict
+    recorded_at: dt.datetime | None
+    current: bool  # no check span is newer than what they saw
+
+
+def stored_details(campaign: Campaign) -> StoredDetails:
+    """The latest stored dashboard figures (one query, two when they must be checked for staleness);
+    computed live when none were ever stored."""
+    row = (
+        DailyFigures.objects.filter(campaign=campaign)
+        .exclude(details={})
+        .order_by("-day")
+        .values("details", "recorded_at", "checks_version")
+        .first()
+    )
+    if row is None:
+        return StoredDetails(dashboard_details(campaign), None, True)
+    return StoredDetails(row["details"], row["recorded_at"], row["checks_version"] == checks_version(campaign))
 
 
 def stored_days(campaign: Campaign, before: dt.date) -> list[dict]:

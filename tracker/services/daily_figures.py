@@ -9,31 +9,49 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from tracker.choices import Verdict
 from tracker.models import Campaign, Check, DailyFigures
-from tracker.queries.dashboards import legacy_figures
+from tracker.queries.dashboards import checks_version, dashboard_details
+from tracker.services.enqueue import enqueue_after_commit
+
+RECORD_TASK = "tracker.record_daily_figures"
+# While a sweep runs (or the dashboard finds its figures stale), they are recomputed at most this often.
+REFRESH_EVERY_S = 60
 
 
 def daily_figures_record(campaign: Campaign, now: dt.datetime | None = None) -> DailyFigures:
-    """Store (or refresh) today's figures from the current domain states."""
+    """Store (or refresh) today's figures, and the dashboard's details, from the current domain states."""
     now = now or timezone.now()
+    version = checks_version(campaign)  # before the aggregates: a span stored meanwhile makes them stale
+    details = dashboard_details(campaign)
     figures, _ = DailyFigures.objects.update_or_create(
         campaign=campaign,
         day=timezone.localdate(now),
-        defaults={**legacy_figures(campaign), "recorded_at": now},
+        defaults={**details["live"], "details": details, "checks_version": version, "recorded_at": now},
     )
     return figures
 
 
-def daily_figures_record_active(now: dt.datetime | None = None) -> int:
+def daily_figures_refresh_soon(campaign: Campaign) -> bool:
+    """Queue a recount of the campaign's figures unless one was queued in the last minute; True if queued."""
+    if not cache.add(f"tracker:figures-refresh:{campaign.pk}", 1, timeout=REFRESH_EVERY_S):
+        return False
+    enqueue_after_commit(RECORD_TASK, [[campaign.pk]])
+    return True
+
+
+def daily_figures_record_active(now: dt.datetime | None = None, campaign_id: int | None = None) -> int:
     """Today's figures of every active campaign (the nightly task); returns how many were stored.
 
     A campaign without any stored day (one from before this table) is backfilled first.
+    With `campaign_id`, that campaign only (the refresh a sweep or a stale dashboard asks for).
     """
-    campaigns = list(Campaign.objects.filter(active=True))
+    campaigns = Campaign.objects.filter(active=True)
+    campaigns = list(campaigns.filter(pk=campaign_id) if campaign_id is not None else campaigns)
     for campaign in campaigns:
         if not DailyFigures.objects.filter(campaign=campaign).exists():
             daily_figures_backfill(campaign, now)

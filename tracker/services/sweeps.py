@@ -44,7 +44,7 @@ from tracker.services.checks import (
     record_reports,
     report_fingerprint,
 )
-from tracker.services.daily_figures import daily_figures_record
+from tracker.services.daily_figures import daily_figures_record, daily_figures_refresh_soon
 from tracker.services.enqueue import enqueue_after_commit
 from tracker.services.followups import (
     FollowupWrites,
@@ -273,12 +273,13 @@ def chunk_run(
 
 
 def _after_chunk(sweep: Sweep) -> None:
-    """Count the chunk in the sweep's progress at once (the live page shows it), and when the
-    sweep is complete close it and record the day's dashboard figures."""
+    """Count the chunk in the sweep's progress at once (the live page shows it) and have the dashboard's
+    figures recounted (at most once a minute); when the sweep is complete, close it and record them."""
     if sweep.finish_if_complete():
         daily_figures_record(sweep.campaign)
     else:
         sweep.save_counters()
+        daily_figures_refresh_soon(sweep.campaign)
 
 
 def check_store(campaign: Campaign, domain: Domain, report: dict, *, sweep=None, now=None):

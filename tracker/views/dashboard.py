@@ -7,20 +7,51 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_tables2 import RequestConfig
 
+from customers.choices import MigrationStatus
 from customers.roles import is_ops
 from tracker.choices import Verdict
 from tracker.models import Campaign
 from tracker.queries import dashboards
+from tracker.queries import rep_home as rep_home_queries
 from tracker.queries.campaigns import active_campaign
+from tracker.services.daily_figures import daily_figures_refresh_soon
+from tracker.services.home_visits import home_visit_record
 from tracker.tables import RepProgressTable, SweepTable, filtered_url
 from tracker.views.decorators import ops_required
 
 
 def home(request):
-    """`/`: operations land on the dashboard, reps on their customers."""
+    """`/`: operations land on the dashboard, reps on their own home page."""
     if is_ops(request.user) and active_campaign() is not None:
         return redirect("tracker:dashboard_home")
-    return redirect("tracker:customer_list")
+    return rep_home(request)
+
+
+def rep_home(request):
+    """A rep's day: customers still to move, tasks due this week, progress against team and deadline,
+    and the DNS changes since the last look."""
+    user, today = request.user, timezone.localdate()
+    campaign = active_campaign()
+    since = home_visit_record(user)
+    to_move_count, to_move = rep_home_queries.customers_to_move(user)
+    changes_count, changes = rep_home_queries.dns_changes_since(user, campaign, since)
+    context = {
+        "campaign": campaign,
+        "deadlines": dashboards.deadlines(campaign, today) if campaign else None,
+        "to_move": to_move,
+        "to_move_count": to_move_count,
+        "to_move_url": filtered_url(
+            "tracker:customer_list", [("status", status.value) for status in MigrationStatus if status.is_active]
+        ),
+        "task_groups": rep_home_queries.tasks_this_week(user, campaign, today),
+        "week_end": rep_home_queries.week_end(today),
+        "progress": rep_home_queries.progress(user, campaign, today),
+        "changes": changes,
+        "changes_count": changes_count,
+        "since": since,
+        "today": today,
+    }
+    return render(request, "tracker/rep_home.html", context)
 
 
 @ops_required
@@ -142,12 +173,13 @@ def _posture_rows(campaign, figures) -> list[dict]:
 def campaign_dashboard(request, slug):
     campaign = get_object_or_404(Campaign, slug=slug)
     today = timezone.localdate()
-    version = dashboards.data_version(campaign)
-    figures = dashboards.domain_figures(campaign, version)
-    live = dashboards.legacy_figures_cached(campaign, version)
+    stored = dashboards.stored_details(campaign)
+    if not stored.current:
+        daily_figures_refresh_soon(campaign)  # the page says "as of"; the poll picks up the recount
+    figures, live = stored.details["figures"], stored.details["live"]
     burndown = dashboards.burndown(campaign, today, live)
     first_day = dt.date.fromisoformat(burndown["start"])
-    reps = dashboards.rep_progress(campaign, today, version, first_day)
+    reps = dashboards.rep_progress(campaign, today, stored.details["legacy_by_rep"], first_day)
     rep_table = RepProgressTable(reps, campaign=campaign, prefix="reps-")
     RequestConfig(request, paginate={"per_page": 25}).configure(rep_table)
     context = {
@@ -175,6 +207,7 @@ def campaign_dashboard(request, slug):
         "sweep_table": SweepTable(dashboards.recent_sweeps(campaign)),
         "burndown": burndown,
         "live": live,
+        "stored": stored,
         "headlines": _headlines(campaign, live, burndown["week_ago"]),
         "behind_count": sum(row.behind for row in reps),
     }
