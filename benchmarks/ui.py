@@ -302,16 +302,19 @@ REP_PAGES = {
 
 
 def backfill() -> None:
-    """The stored day figures, from the spans (once; later runs find them)."""
+    """The stored day figures, from the spans, and today's (once, as `backfill_daily_figures` does)."""
     from tracker.models import Campaign, DailyFigures
-    from tracker.services.daily_figures import daily_figures_backfill
+    from tracker.services.daily_figures import daily_figures_backfill, daily_figures_record
 
     campaign = Campaign.objects.get(slug=SLUG)
-    if DailyFigures.objects.filter(campaign=campaign).exists():
+    if DailyFigures.objects.filter(campaign=campaign).exclude(details={}).exists():
         return
     started = time.perf_counter()
     added = daily_figures_backfill(campaign)
     print(f"backfilled {added} days of figures in {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    daily_figures_record(campaign)  # what a sweep does when it ends
+    print(f"recorded today's figures in {time.perf_counter() - started:.1f} s")
 
 
 def connection_vendor() -> str:

@@ -323,3 +323,25 @@ def test_stored_figures_serve_a_cold_dashboard_and_say_when_they_are_stale(ops_c
     assert cache.get(f"tracker:figures-refresh:{campaign.pk}")  # a recount is queued (once a minute)
     daily_figures_record(campaign)  # what the queued task does
     assert ops_client.get(url(campaign)).context["live"]["legacy_domains"] == 3
+
+
+def test_pages_poll_while_a_sweep_runs_and_stop_when_none_does(ops_client, campaign):
+    from tracker.choices import SweepStatus
+    from tracker.models import Sweep
+    from tracker.services.sweeps import sweep_start
+
+    seed(campaign, reps=1, customers_per_rep=1)
+    daily_figures_record(campaign)
+    sweeps = f"/campaigns/{campaign.slug}/sweeps/"
+    assert 'hx-trigger="every' not in ops_client.get(url(campaign)).content.decode()
+    assert 'hx-trigger="every' not in ops_client.get(sweeps).content.decode()
+    sweep = sweep_start(campaign, enqueue=False)
+    assert sweep.status == SweepStatus.QUEUED
+    dashboard = ops_client.get(url(campaign)).content.decode()
+    assert 'id="dashboard-poll" hx-get=' in dashboard and 'hx-trigger="every 10s"' in dashboard
+    assert 'hx-select-oob="#live-legacy,#live-breaking,#live-sweeps,#figures-note"' in dashboard
+    listed = ops_client.get(sweeps).content.decode()
+    assert 'id="sweep-table" hx-get=' in listed and 'hx-trigger="every 3s"' in listed
+    Sweep.objects.filter(pk=sweep.pk).update(status=SweepStatus.DONE)
+    assert 'hx-trigger="every' not in ops_client.get(url(campaign)).content.decode()
+    assert 'hx-trigger="every' not in ops_client.get(sweeps).content.decode()

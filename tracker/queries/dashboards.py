@@ -19,7 +19,7 @@ from django.utils.translation import gettext, ngettext
 from customers.choices import ACTIVE_STATUSES, MigrationStatus
 from customers.models import Customer, Domain, StatusChange
 from customers.roles import REPS_GROUP
-from tracker.choices import ACTIVE_TASK_STATUSES, Verdict
+from tracker.choices import ACTIVE_TASK_STATUSES, SweepStatus, Verdict
 from tracker.models import Campaign, Check, DailyFigures, DomainState, FollowUpTask, Sweep
 from tracker.probe.limits import SPF_MAX_DNS_LOOKUPS
 
@@ -203,6 +203,13 @@ def rep_progress(
     return sorted(rows, key=lambda row: (-row.gap, row.username))
 
 
+def sweeps_running(campaign: Campaign) -> bool:
+    """A sweep of the campaign is queued or running: its pages poll for progress while this holds."""
+    return Sweep.objects.filter(
+        campaign=campaign, status__in=[SweepStatus.QUEUED, SweepStatus.RUNNING]
+    ).exists()
+
+
 def recent_sweeps(campaign: Campaign, limit: int = 8):
     return Sweep.objects.filter(campaign=campaign).select_related("campaign", "requested_by")[:limit]
 
@@ -251,7 +258,9 @@ def legacy_figures(campaign: Campaign) -> dict[str, int]:
 def checks_version(campaign: Campaign) -> str:
     """The newest check span's start: figures change only with a new span (one indexed query)."""
     newest = (
-        Check.objects.filter(campaign=campaign).order_by("-first_seen_at").values_list("first_seen_at", flat=True)
+        Check.objects.filter(campaign=campaign)
+        .order_by("-first_seen_at")
+        .values_list("first_seen_at", flat=True)
     )
     value = newest.first()
     return value.isoformat() if value else ""
@@ -286,7 +295,9 @@ def stored_details(campaign: Campaign) -> StoredDetails:
     )
     if row is None:
         return StoredDetails(dashboard_details(campaign), None, True)
-    return StoredDetails(row["details"], row["recorded_at"], row["checks_version"] == checks_version(campaign))
+    return StoredDetails(
+        row["details"], row["recorded_at"], row["checks_version"] == checks_version(campaign)
+    )
 
 
 def stored_days(campaign: Campaign, before: dt.date) -> list[dict]:

@@ -41,7 +41,8 @@ def rep_home(request):
         "to_move": to_move,
         "to_move_count": to_move_count,
         "to_move_url": filtered_url(
-            "tracker:customer_list", [("status", status.value) for status in MigrationStatus if status.is_active]
+            "tracker:customer_list",
+            [("status", status.value) for status in MigrationStatus if status.is_active],
         ),
         "task_groups": rep_home_queries.tasks_this_week(user, campaign, today),
         "week_end": rep_home_queries.week_end(today),
@@ -179,6 +180,7 @@ def campaign_dashboard(request, slug):
     figures, live = stored.details["figures"], stored.details["live"]
     burndown = dashboards.burndown(campaign, today, live)
     first_day = dt.date.fromisoformat(burndown["start"])
+    recent_sweeps = list(dashboards.recent_sweeps(campaign))
     reps = dashboards.rep_progress(campaign, today, stored.details["legacy_by_rep"], first_day)
     rep_table = RepProgressTable(reps, campaign=campaign, prefix="reps-")
     RequestConfig(request, paginate={"per_page": 25}).configure(rep_table)
@@ -204,10 +206,12 @@ def campaign_dashboard(request, slug):
         "overdue_tasks": dashboards.overdue_task_count(campaign, today),
         "end_passed": dashboards.deadlines(campaign, today).end_passed,
         "overdue_url": filtered_url("tracker:task_list", {"campaign": campaign.slug, "overdue": "true"}),
-        "sweep_table": SweepTable(dashboards.recent_sweeps(campaign)),
+        "sweep_table": SweepTable(recent_sweeps),
         "burndown": burndown,
         "live": live,
         "stored": stored,
+        # The newest sweeps are the ones that may still run: no query of their own.
+        "work_running": not stored.current or any(not sweep.is_finished for sweep in recent_sweeps),
         "headlines": _headlines(campaign, live, burndown["week_ago"]),
         "behind_count": sum(row.behind for row in reps),
     }
