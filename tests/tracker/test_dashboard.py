@@ -277,7 +277,7 @@ def test_the_chart_data_is_embedded_as_json(ops_client, campaign):
 
 def test_the_query_count_does_not_grow_with_rows(ops_client, campaign, django_assert_max_num_queries):
     seed(campaign, reps=1, customers_per_rep=1)
-    with django_assert_max_num_queries(21) as few:  # the stored days and the live counts: 2
+    with django_assert_max_num_queries(17) as few:
         ops_client.get(url(campaign))
     seed(campaign, reps=6, customers_per_rep=3)
     with django_assert_max_num_queries(len(few.captured_queries)):

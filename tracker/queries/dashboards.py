@@ -89,9 +89,17 @@ def domain_figures(campaign: Campaign) -> dict[str, int]:
     return result
 
 
-def status_funnel() -> list[dict]:
+def customers_by_rep_and_status() -> list[tuple[int | None, str, int]]:
+    """(rep pk, status, customers): one GROUP BY that the funnel and the rep table both read."""
+    return list(Customer.objects.order_by().values_list("rep", "status").annotate(n=Count("pk")))
+
+
+def status_funnel(by_rep_and_status: list[tuple] | None = None) -> list[dict]:
     """Customers per migration status, in workflow order, with their share (for bars)."""
-    counts = dict(Customer.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    rows = customers_by_rep_and_status() if by_rep_and_status is None else by_rep_and_status
+    counts: dict[str, int] = {}
+    for _rep, status, n in rows:
+        counts[status] = counts.get(status, 0) + n
     total = sum(counts.values()) or 1
     return [
         {
@@ -154,6 +162,7 @@ def rep_progress(
     today: dt.date | None = None,
     legacy_by_rep: dict | None = None,
     first_day: dt.date | None = None,
+    by_rep_and_status: list[tuple] | None = None,
 ) -> list[RepProgress]:
     """Every active sales rep with their open work, in a few GROUP BY queries whatever the number of rows.
 
@@ -168,16 +177,29 @@ def rep_progress(
         .order_by("username")
         .values_list("pk", "username", "first_name", "last_name")
     )
-    customers = _by_rep(Customer.objects.all(), "rep")
-    not_migrated = _by_rep(Customer.objects.filter(status__in=ACTIVE_STATUSES), "rep")
-    done = _by_rep(Customer.objects.filter(status__in=DONE_STATUSES), "rep")
+    customers: dict[int, int] = {}
+    not_migrated: dict[int, int] = {}
+    done: dict[int, int] = {}
+    rows = customers_by_rep_and_status() if by_rep_and_status is None else by_rep_and_status
+    for rep, status, n in rows:
+        customers[rep] = customers.get(rep, 0) + n
+        if status in ACTIVE_STATUSES:
+            not_migrated[rep] = not_migrated.get(rep, 0) + n
+        if status in DONE_STATUSES:
+            done[rep] = done.get(rep, 0) + n
     needed = needed_share(campaign, today, campaign_start(campaign, first_day or _first_stored_day(campaign)))
     if legacy_by_rep is None:
         legacy_by_rep = legacy_domains_by_rep(campaign)
     legacy = {int(pk): n for pk, n in legacy_by_rep.items() if pk not in (None, "null")}
     tasks = FollowUpTask.objects.filter(campaign=campaign, for_ops=False, status__in=ACTIVE_TASK_STATUSES)
-    open_tasks = _by_rep(tasks, "assignee")
-    overdue = _by_rep(tasks.filter(overdue_q(today)), "assignee")
+    per_assignee = (
+        tasks.order_by()
+        .values_list("assignee")
+        .annotate(n=Count("pk"), overdue=Count("pk", filter=overdue_q(today)))
+    )
+    open_tasks, overdue = {}, {}
+    for assignee, n, late in per_assignee:
+        open_tasks[assignee], overdue[assignee] = n, late
     last_activity = dict(
         StatusChange.objects.order_by()
         .exclude(changed_by=None)

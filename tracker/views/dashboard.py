@@ -181,7 +181,10 @@ def campaign_dashboard(request, slug):
     burndown = dashboards.burndown(campaign, today, live)
     first_day = dt.date.fromisoformat(burndown["start"])
     recent_sweeps = list(dashboards.recent_sweeps(campaign))
-    reps = dashboards.rep_progress(campaign, today, stored.details["legacy_by_rep"], first_day)
+    by_rep_and_status = dashboards.customers_by_rep_and_status()
+    reps = dashboards.rep_progress(
+        campaign, today, stored.details["legacy_by_rep"], first_day, by_rep_and_status
+    )
     rep_table = RepProgressTable(reps, campaign=campaign, prefix="reps-")
     RequestConfig(request, paginate={"per_page": 25}).configure(rep_table)
     context = {
@@ -200,7 +203,7 @@ def campaign_dashboard(request, slug):
         "posture_chart": dashboards.posture_chart(figures),
         "funnel": [
             dict(row, url=filtered_url("tracker:customer_list", {"status": row["status"].value}))
-            for row in dashboards.status_funnel()
+            for row in dashboards.status_funnel(by_rep_and_status)
         ],
         "rep_table": rep_table,
         "overdue_tasks": dashboards.overdue_task_count(campaign, today),
