@@ -70,19 +70,31 @@ class LinkedCountColumn(tables.Column):
         return value
 
 
+# Columns a phone (under Bootstrap's md, 768 px) does without: the list then fits 390 px, no sideways scroll.
+WIDE_ONLY = {"th": {"class": "d-none d-md-table-cell"}, "td": {"class": "d-none d-md-table-cell"}}
+WIDE_ONLY_END = {
+    "th": {"class": "d-none d-md-table-cell"},
+    "td": {"class": "text-end d-none d-md-table-cell"},
+}
+
+
 class CustomerTable(tables.Table):
-    name = tables.Column(linkify=("tracker:customer_detail", [tables.A("pk")]))
-    account_id = tables.Column(verbose_name="Account")
-    rep = tables.Column(verbose_name="Rep", accessor="rep__username", order_by=("rep__username",))
+    name = tables.Column(
+        linkify=("tracker:customer_detail", [tables.A("pk")]), attrs={"td": {"class": "text-break"}}
+    )
+    account_id = tables.Column(verbose_name="Account", attrs=WIDE_ONLY)
+    rep = tables.Column(
+        verbose_name="Rep", accessor="rep__username", order_by=("rep__username",), attrs=WIDE_ONLY
+    )
     status = tables.Column()
-    domain_count = tables.Column(verbose_name="Domains", orderable=True, attrs={"td": {"class": "text-end"}})
-    notice_sent_at = tables.DateColumn(verbose_name="Notice sent", format="Y-m-d")
+    domain_count = tables.Column(verbose_name="Domains", orderable=True, attrs=WIDE_ONLY_END)
+    notice_sent_at = tables.DateColumn(verbose_name="Notice sent", format="Y-m-d", attrs=WIDE_ONLY)
     # Annotated by tracker.queries.workspace.customer_list_annotations (the active campaign).
     legacy_domains = tables.Column(
         verbose_name="Legacy domains", orderable=True, attrs={"td": {"class": "text-end"}}
     )
     next_task_due = tables.DateColumn(verbose_name="Next task due", format="Y-m-d")
-    updated_at = tables.DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i")
+    updated_at = tables.DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i", attrs=WIDE_ONLY)
 
     class Meta:
         model = Customer
