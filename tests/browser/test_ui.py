@@ -151,6 +151,7 @@ def test_a_rep_filters_changes_a_status_in_place_and_sees_it_in_the_history(
 ):
     """The real customer page: htmx swaps the status card and prepends the history row; a conflict shows in place."""
     login("alice")
+    page.get_by_role("link", name="My customers", exact=True).click()  # from the rep's home
     customer = world["acme"].customer
     page.get_by_label("Has a domain").select_option(label="Legacy")
     page.get_by_label("Open task").select_option(label="Yes")

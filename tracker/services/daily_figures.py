@@ -28,10 +28,11 @@ def daily_figures_record(campaign: Campaign, now: dt.datetime | None = None) -> 
     now = now or timezone.now()
     version = checks_version(campaign)  # before the aggregates: a span stored meanwhile makes them stale
     details = dashboard_details(campaign)
-    figures, _ = DailyFigures.objects.update_or_create(
-        campaign=campaign,
-        day=timezone.localdate(now),
-        defaults={**details["live"], "details": details, "checks_version": version, "recorded_at": now},
+    values = {**details["live"], "details": details, "checks_version": version, "recorded_at": now}
+    figures = DailyFigures(campaign=campaign, day=timezone.localdate(now), **values)
+    # One INSERT .. ON CONFLICT DO UPDATE: the same single query whether the day has a row or not.
+    DailyFigures.objects.bulk_create(
+        [figures], update_conflicts=True, unique_fields=["campaign", "day"], update_fields=list(values)
     )
     return figures
 
