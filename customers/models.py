@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -63,8 +64,24 @@ EDITABLE_FIELDS = ("name", "account_id", "rep", "contact_name", "contact_email",
 
 class CustomerQuerySet(models.QuerySet):
     def for_list(self):
-        """What the customer list shows, in a fixed number of queries."""
-        return self.select_related("rep").annotate(domain_count=models.Count("domains", distinct=True))
+        """What the customer list shows, in a fixed number of queries.
+
+        The domain count is a correlated subquery, not a join with GROUP BY: the list's
+        COUNT(*) then reads customers only, and the count runs for the page's rows only
+        (the grouped form took seconds at 60,000 customers on PostgreSQL).
+        """
+        domains = (
+            Domain.objects.filter(customer=models.OuterRef("pk"))
+            .order_by()
+            .values("customer")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.select_related("rep").annotate(
+            domain_count=Coalesce(
+                models.Subquery(domains, output_field=models.IntegerField()), models.Value(0)
+            )
+        )
 
 
 class Customer(models.Model):
@@ -110,6 +127,8 @@ class Customer(models.Model):
         ordering = ["name", "pk"]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+        # The list's default order: a page is an index range, not a sort of every customer.
+        indexes = [models.Index(fields=["name", "id"], name="customer_list_order")]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.account_id})"

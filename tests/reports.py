@@ -70,6 +70,34 @@ def clean_report(name: str) -> dict:
     return report
 
 
+def inconclusive_report(name: str) -> dict:
+    """A report whose lookups timed out (a DNS outage): nothing is known, nothing is clean."""
+    report = legacy_report(name)
+    report.update(
+        verdict="inconclusive",
+        legacy_references=[],
+        on_successor=None,
+        mx={"hosts": [], "error": "timeout"},
+        errors=[
+            {"name": name, "type": "MX", "error": "timeout"},
+            {"name": name, "type": "TXT", "error": "timeout"},
+        ],
+    )
+    report["spf"] = dict(
+        report["spf"],
+        record=None,
+        records={},
+        dns_lookups=None,
+        breaks_on_legacy_removal=None,
+        authorizes_successor=None,
+        authorizes_legacy=None,
+        suggested_record=None,
+        advice=None,
+        error="timeout",
+    )
+    return report
+
+
 def store(campaign, domain, report: dict, when: dt.datetime | None = None):
     """Store a report as the sweeps do (history span + domain state)."""
     with transaction.atomic():

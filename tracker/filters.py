@@ -33,7 +33,7 @@ from tracker.models import DomainState, FollowUpTask, Sweep
 from tracker.probe.domains import DomainNameError, normalize_domain
 from tracker.probe.limits import SPF_MAX_DNS_LOOKUPS
 from tracker.queries.campaigns import active_campaign
-from tracker.queries.dashboards import DMARC_POLICIES
+from tracker.queries.dashboards import DMARC_POLICIES, overdue_q
 from tracker.queries.evidence import FAIL, PASS, REMOVAL_FAIL, REMOVAL_PASS, REMOVAL_UNKNOWN, UNKNOWN
 from tracker.queries.references import (
     BREAKS_CHOICES,
@@ -138,6 +138,14 @@ class CustomerFilterSet(django_filters.FilterSet):
         empty_label="(any verdict)",
         widget=forms.Select(attrs={"class": "form-select"}),
     )
+    breaks = django_filters.BooleanFilter(
+        method="filter_breaks",
+        label=_("Breaks on removal"),
+        widget=forms.Select(
+            attrs={"class": "form-select"},
+            choices=[("", _("(either)")), ("true", _("Yes")), ("false", _("No"))],
+        ),
+    )
     has_open_task = django_filters.BooleanFilter(
         method="filter_has_open_task",
         label="Open task",
@@ -146,7 +154,7 @@ class CustomerFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Customer
-        fields = ["q", "status", "rep", "verdict", "has_open_task"]
+        fields = ["q", "status", "rep", "verdict", "breaks", "has_open_task"]
 
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, request=request, **kwargs)
@@ -167,6 +175,16 @@ class CustomerFilterSet(django_filters.FilterSet):
             return queryset.none()
         states = DomainState.objects.filter(campaign=self.campaign, verdict=value)
         return queryset.filter(pk__in=states.values("domain__customer_id"))
+
+    def filter_breaks(self, queryset, name, value):
+        """Customers with (or without) a domain that breaks if the legacy SPF record is deleted (the dashboard's count)."""
+        if value is None:
+            return queryset
+        if self.campaign is None:
+            return queryset.none()
+        states = DomainState.objects.filter(campaign=self.campaign, breaks_on_legacy_removal=True)
+        breaking = Q(pk__in=states.values("domain__customer_id"))
+        return queryset.filter(breaking if value else ~breaking)
 
     def filter_has_open_task(self, queryset, name, value):
         """Customers with (or without) an open rep task in the active campaign, as `next_task_due` counts."""
@@ -302,7 +320,7 @@ class TaskFilterSet(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         if value is None:
             return queryset
-        overdue = Q(status__in=ACTIVE_TASK_STATUSES, due_date__lt=timezone.localdate())
+        overdue = overdue_q(timezone.localdate())
         return queryset.filter(overdue if value else ~overdue)
 
     def keep_order(self, queryset, name, value):

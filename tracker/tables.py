@@ -9,6 +9,8 @@ import django_tables2 as tables
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from customers.models import Customer
 from tracker.choices import Verdict
@@ -68,19 +70,31 @@ class LinkedCountColumn(tables.Column):
         return value
 
 
+# Columns a phone (under Bootstrap's md, 768 px) does without: the list then fits 390 px, no sideways scroll.
+WIDE_ONLY = {"th": {"class": "d-none d-md-table-cell"}, "td": {"class": "d-none d-md-table-cell"}}
+WIDE_ONLY_END = {
+    "th": {"class": "d-none d-md-table-cell"},
+    "td": {"class": "text-end d-none d-md-table-cell"},
+}
+
+
 class CustomerTable(tables.Table):
-    name = tables.Column(linkify=("tracker:customer_detail", [tables.A("pk")]))
-    account_id = tables.Column(verbose_name="Account")
-    rep = tables.Column(verbose_name="Rep", accessor="rep__username", order_by=("rep__username",))
+    name = tables.Column(
+        linkify=("tracker:customer_detail", [tables.A("pk")]), attrs={"td": {"class": "text-break"}}
+    )
+    account_id = tables.Column(verbose_name="Account", attrs=WIDE_ONLY)
+    rep = tables.Column(
+        verbose_name="Rep", accessor="rep__username", order_by=("rep__username",), attrs=WIDE_ONLY
+    )
     status = tables.Column()
-    domain_count = tables.Column(verbose_name="Domains", orderable=True, attrs={"td": {"class": "text-end"}})
-    notice_sent_at = tables.DateColumn(verbose_name="Notice sent", format="Y-m-d")
+    domain_count = tables.Column(verbose_name="Domains", orderable=True, attrs=WIDE_ONLY_END)
+    notice_sent_at = tables.DateColumn(verbose_name="Notice sent", format="Y-m-d", attrs=WIDE_ONLY)
     # Annotated by tracker.queries.workspace.customer_list_annotations (the active campaign).
     legacy_domains = tables.Column(
         verbose_name="Legacy domains", orderable=True, attrs={"td": {"class": "text-end"}}
     )
     next_task_due = tables.DateColumn(verbose_name="Next task due", format="Y-m-d")
-    updated_at = tables.DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i")
+    updated_at = tables.DateTimeColumn(verbose_name="Updated", format="Y-m-d H:i", attrs=WIDE_ONLY)
 
     class Meta:
         model = Customer
@@ -281,6 +295,9 @@ class RepProgressTable(tables.Table):
         _rep_customers(["not_contacted", "contacted", "scheduled", "migrating"]),
         verbose_name="Not yet migrated",
     )
+    done_share = tables.Column(verbose_name=_("Done"), attrs={"td": {"class": "text-end"}})
+    needed_share = tables.Column(verbose_name=_("Needed by today"), attrs={"td": {"class": "text-end"}})
+    behind = tables.Column(verbose_name=_("On track?"), order_by=("gap",))
     legacy_domains = LinkedCountColumn("tracker:domain_list", None, verbose_name="Legacy domains")
     open_tasks = LinkedCountColumn("tracker:task_list", None, verbose_name="Open tasks")
     overdue_tasks = LinkedCountColumn("tracker:task_list", None, verbose_name="Overdue tasks")
@@ -290,7 +307,8 @@ class RepProgressTable(tables.Table):
         attrs = TABLE_ATTRS
         template_name = TABLE_TEMPLATE
         empty_text = "No sales reps yet."
-        order_by = ("-not_migrated",)
+        # Unsorted, the rows come most behind first (tracker.queries.dashboards.rep_progress).
+        row_attrs = {"data-rep": lambda record: record.username}
 
     def __init__(self, *args, campaign, **kwargs):
         slug = campaign.slug
@@ -310,10 +328,36 @@ class RepProgressTable(tables.Table):
     def render_last_activity(self, value):
         return local_time(value)
 
+    def render_done_share(self, value, record):
+        return format_html(
+            '{}% <span class="text-body-secondary small">({}/{})</span>',
+            round(100 * value),
+            record.done,
+            record.customer_count,
+        )
+
+    def render_needed_share(self, value):
+        return f"{round(100 * value)}%"
+
+    def render_behind(self, value, record):
+        if record.done_share is None:
+            return "–"
+        if value:
+            points = round(100 * record.gap)
+            return format_html(
+                '<span class="badge text-bg-danger behind-flag">{}</span>',
+                gettext("behind by %(points)s points") % {"points": points},
+            )
+        return format_html('<span class="badge text-bg-success">{}</span>', gettext("on track"))
+
     def render_username(self, value, record):
+        """The rep's name links to their customers: the drill-down from "who is behind"."""
         full = record.get_full_name()
         return format_html(
-            '{} <span class="text-body-secondary small">{}</span>', full or value, value if full else ""
+            '<a class="rep-link" href="{}">{}</a> <span class="text-body-secondary small">{}</span>',
+            filtered_url("tracker:customer_list", {"rep": record.pk}),
+            full or value,
+            value if full else "",
         )
 
 

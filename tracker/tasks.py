@@ -23,6 +23,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from tracker.models import Campaign
 from tracker.services import alerts, digests, schedules
+from tracker.services.daily_figures import daily_figures_record_active
 from tracker.services.followups import followups_wake_snoozed
 from tracker.services.sweeps import chunk_fail, chunk_run, sweep_recheck, sweep_start, sweeps_resume_stalled
 
@@ -109,3 +110,6 @@ def deliver_alert(self, delivery_id: int) -> str:
 @shared_task(name="tracker.daily_alerts", soft_time_limit=120, time_limit=150)
 def daily_alerts() -> int:
     return alerts.alerts_daily()
+@shared_task(name="tracker.record_daily_figures", soft_time_limit=300, time_limit=330)
+def record_daily_figures(campaign_id: int | None = None) -> int:
+    return daily_figures_record_active(campaign_id=campaign_id)

@@ -40,6 +40,7 @@ urlpatterns = [
     path("customers/<int:customer_pk>/activities/", activities.activity_add, name="activity_add"),
     path("import/", customers.customer_import, name="customer_import"),
     path("export/", customers.customer_export, name="customer_export"),
+    path("home/", dashboard.rep_home, name="rep_home"),
     # Operations
     path("dashboard/", dashboard.dashboard_home, name="dashboard_home"),
     path("campaigns/", campaigns.campaign_list, name="campaign_list"),

@@ -46,6 +46,36 @@
       stepped: true,
       spanGaps: false
     }];
+    if (data.legacy_customers) {
+      datasets.push({
+        label: "Customers with a legacy domain",
+        data: data.legacy_customers,
+        borderColor: "#6f42c1",
+        pointRadius: 0,
+        stepped: true,
+        fill: false
+      });
+    }
+    if (data.unknown) {
+      datasets.push({
+        label: "Domains unknown (lookup failed)",
+        data: data.unknown,
+        borderColor: "#ffc107",
+        pointRadius: 0,
+        stepped: true,
+        fill: false
+      });
+    }
+    if (data.projected && data.forecast) {
+      datasets.push({
+        label: "At the pace of the last 14 days",
+        data: data.projected,
+        borderColor: "#dc3545",
+        borderDash: [2, 4],
+        pointRadius: 0,
+        fill: false
+      });
+    }
     if (data.target && data.target.length) {
       datasets.push({
         label: "On track to zero by the end date",
@@ -59,6 +89,7 @@
     var lines = [{date: data.today, label: "today", colour: "#0d6efd", dash: [2, 3]}];
     if (data.end_date) lines.push({date: data.end_date, label: "end date", colour: "#fd7e14"});
     if (data.cleanup_date) lines.push({date: data.cleanup_date, label: "cleanup", colour: "#212529"});
+    if (data.forecast) lines.push({date: data.forecast, label: "forecast", colour: "#dc3545", dash: [2, 4]});
     return new Chart(canvas, {
       type: "line",
       data: {labels: data.labels, datasets: datasets},
@@ -67,7 +98,7 @@
         animation: false,
         interaction: {mode: "index", intersect: false},
         scales: {
-          y: {beginAtZero: true, ticks: {precision: 0}, title: {display: true, text: "domains"}},
+          y: {beginAtZero: true, ticks: {precision: 0}, title: {display: true, text: "domains / customers"}},
           x: {ticks: {maxTicksLimit: 12}}
         },
         plugins: {deadlineLines: {lines: lines}, legend: {position: "bottom"}}

@@ -57,6 +57,7 @@ def world(campaign, customer, other_customer):
 
 def test_a_rep_filters_customers_and_marks_a_task_done(page, live_server, login, screenshot, world):
     login("alice")
+    page.get_by_role("link", name="My customers", exact=True).click()  # from the rep's home
     page.get_by_label("Search").fill("acme")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_load_state("networkidle")
@@ -105,7 +106,7 @@ def test_ops_see_the_dashboard_with_its_charts(page, live_server, login, screens
     points = page.evaluate(
         "() => window.trackerCharts.burndown.data.datasets[0].data.filter(v => v !== null)"
     )
-    assert points[-1] == 2  # acme and carol's domain are still legacy
+    assert points[-1] == 2  # acme and carol's domain are still legacy (today's live point)
     assert page.locator("#cleanup-link").inner_text() == "2 domains"
     screenshot("ops-dashboard")
     page.set_viewport_size({"width": 390, "height": 844})
@@ -151,6 +152,7 @@ def test_a_rep_filters_changes_a_status_in_place_and_sees_it_in_the_history(
 ):
     """The real customer page: htmx swaps the status card and prepends the history row; a conflict shows in place."""
     login("alice")
+    page.get_by_role("link", name="My customers", exact=True).click()  # from the rep's home
     customer = world["acme"].customer
     page.get_by_label("Has a domain").select_option(label="Legacy")
     page.get_by_label("Open task").select_option(label="Yes")

@@ -21,9 +21,9 @@ def test_it_requires_login(client, customer):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_home_redirects_to_the_list(rep_client):
-    response = rep_client.get("/")
-    assert response.status_code == 302 and response["Location"] == URL
+def test_home_links_to_the_list(rep_client):
+    response = rep_client.get("/")  # the rep's home (issue 15), which leads to the whole list
+    assert response.status_code == 200 and f'href="{URL}"' in response.content.decode()
 
 
 def test_it_shows_the_reps_customers(rep_client, customer):

@@ -20,10 +20,10 @@ def test_anonymous_is_redirected_to_login_with_next(client, customer):
     )
 
 
-def test_a_rep_logs_in_and_lands_on_the_customer_list(client, rep):
+def test_a_rep_logs_in_and_lands_on_their_home(client, rep):
     response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("tracker:customer_list")
-    assert b"<h1>Customers</h1>" in response.content
+    assert response.redirect_chain[-1][0] == "/"
+    assert b"My customers still to move" in response.content
 
 
 def test_logout_is_a_post(rep_client):

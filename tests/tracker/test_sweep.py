@@ -9,7 +9,7 @@ from tests import conftest_celery
 from tests.conftest_celery import clean_zone, legacy_mx_zone, legacy_spf_zone, serve
 from tests.factories import CampaignFactory, CustomerFactory, DomainFactory
 from tracker.choices import ChunkStatus, SweepStatus, TaskKind, TaskStatus
-from tracker.models import Check, DomainState, FollowUpTask, Sweep, SweepChunk
+from tracker.models import Check, DailyFigures, DomainState, FollowUpTask, Sweep, SweepChunk
 from tracker.services.sweeps import (
     chunk_run,
     sweep_recheck,
@@ -207,3 +207,22 @@ def test_a_sweep_stops_reusing_answers_after_a_while(campaign, many_domains, swe
     monkeypatch.setattr(sweeps, "SWEEP_CACHE_MAX_AGE_S", 0.0)
     chunk_run(second.pk)
     assert sweep_dns.count("spf.po.2iij.net", "TXT") == 2
+
+
+def test_the_progress_counts_each_chunk_as_it_finishes(campaign, many_domains, sweep_dns):
+    serve_many(sweep_dns)
+    sweep = sweep_start(campaign, chunk_size=2, enqueue=False)  # three chunks
+    first, *_rest = sweep.unfinished_chunks().values_list("pk", flat=True)
+    chunk_run(first)
+    sweep.refresh_from_db()
+    assert sweep.status == SweepStatus.RUNNING
+    assert (sweep.done, sweep.chunks_done, sweep.chunk_count) == (2, 1, 3)
+
+
+def test_a_finished_sweep_records_the_days_dashboard_figures(campaign, many_domains, sweep_dns):
+    serve_many(sweep_dns)
+    sweep_run_sync(sweep_start(campaign, chunk_size=4, enqueue=False))
+    figures = DailyFigures.objects.get(campaign=campaign, day=timezone.localdate())
+    # Four legacy SPF and one legacy MX domain, all of one customer; the four SPF ones break.
+    assert (figures.legacy_domains, figures.legacy_customers, figures.unknown_domains) == (5, 1, 0)
+    assert (figures.breaking_domains, figures.breaking_customers) == (4, 1)

@@ -48,6 +48,7 @@ def test_ensure_schedules_creates_the_rows_once_and_keeps_edited_timings(campaig
         "tracker.wake_snoozed_tasks",
         "tracker.resume_stalled_sweeps",
         "tracker.daily_alerts",
+        "tracker.record_daily_figures",
     }
 
     daily.crontab = daily.crontab.__class__.objects.create(minute="15", hour="3")

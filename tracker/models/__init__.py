@@ -5,8 +5,10 @@ from tracker.models.alerts import AlertChannel, AlertDelivery
 from tracker.models.api import ApiToken, ApiWrite
 from tracker.models.campaign import Campaign
 from tracker.models.campaign_change import CampaignChange
+from tracker.models.daily import DailyFigures
 from tracker.models.followup import FollowUpTask, FollowUpTaskQuerySet, TaskEvent, TaskStateError
 from tracker.models.history import Check, DomainState
+from tracker.models.home import HomeVisit
 from tracker.models.notice import CustomerNotice, NoticeTemplate
 from tracker.models.sweep import CHUNK_LEASE, TIMEOUT_ALERT_SHARE, Sweep, SweepChunk
 
@@ -20,11 +22,13 @@ __all__ = [
     "Activity",
     "Campaign",
     "CampaignChange",
+    "DailyFigures",
     "Check",
     "CustomerNotice",
     "DomainState",
     "FollowUpTask",
     "FollowUpTaskQuerySet",
+    "HomeVisit",
     "NoticeTemplate",
     "SavedTaskView",
     "Sweep",

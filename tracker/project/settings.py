@@ -41,6 +41,8 @@ if not SECRET_KEY:
     SECRET_KEY = development_secret_key()
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A friendly page in the site's layout for a form sent with an expired or missing token.
+CSRF_FAILURE_VIEW = "tracker.views.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

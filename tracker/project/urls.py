@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tracker.views import account, dashboard, health
+from tracker.views import account, dashboard, errors, health
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
@@ -24,7 +24,12 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
-    # Ops land on the dashboard, reps on their customers.
+    # Ops land on the dashboard, reps on their home page.
     path("", dashboard.home, name="home"),
     path("", include("tracker.urls")),
 ]
+
+# Error pages in the site's layout, with the reason (tracker.views.errors).
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error

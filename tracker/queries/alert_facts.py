@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Subquery
 
 from tracker.choices import Verdict
-from tracker.models import Campaign, Check, DomainState, Sweep
-from tracker.queries.dashboards import legacy_deltas_cached
+from tracker.models import Campaign, Check, DailyFigures, DomainState, Sweep
+from tracker.queries.dashboards import legacy_figures
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,20 @@ def milestones(campaign: Campaign) -> list[tuple[str, dt.date]]:
 
 
 def legacy_unchanged_since(campaign: Campaign, today: dt.date) -> tuple[int, dt.date | None]:
-    """(domains legacy now, the last day that count moved) from the burndown's per-day deltas."""
-    deltas = {dt.date.fromisoformat(day): n for day, n in legacy_deltas_cached(campaign).items()}
-    current = sum(deltas.values())
-    moved = [day for day, n in deltas.items() if n and day <= today]
-    return current, max(moved, default=None)
+    """(domains legacy now, the last day that count moved) from the stored day figures (DailyFigures)."""
+    current = legacy_figures(campaign)["legacy_domains"]
+    days = list(
+        DailyFigures.objects.filter(campaign=campaign, day__lte=today)
+        .order_by("day")
+        .values_list("day", "legacy_domains")
+    )
+    moved, previous = None, None
+    for day, count in days:
+        if previous is not None and count != previous:
+            moved = day
+        previous = count
+    if previous is not None and current != previous:
+        moved = today
+    elif previous is None and current:
+        moved = today  # nothing stored yet: no standstill to report
+    return current, moved

@@ -15,7 +15,7 @@ from django.db.models import Count
 from customers.models import Customer
 from tracker.choices import SweepStatus, Verdict
 from tracker.models import Campaign, DomainState, Sweep
-from tracker.queries.dashboards import data_version, domain_figures, rep_progress, status_funnel
+from tracker.queries.dashboards import rep_progress, status_funnel, stored_details
 
 
 @dataclass(frozen=True)
@@ -65,8 +65,9 @@ def migration_samples() -> Iterator[Sample]:
 
 def _campaign_samples(campaign: Campaign) -> Iterator[Sample]:
     labels = {"campaign": campaign.slug}
-    version = data_version(campaign)
-    figures = domain_figures(campaign, version)
+    # The dashboard's own figures (stored with the day, recounted after each sweep): the same numbers.
+    stored = stored_details(campaign)
+    figures = stored.details["figures"]
     for verdict in Verdict.values:
         yield Sample(
             "tracker_domains_by_verdict",
@@ -90,7 +91,7 @@ def _campaign_samples(campaign: Campaign) -> Iterator[Sample]:
             labels | {"verdict": verdict},
             count,
         )
-    for rep in rep_progress(campaign, version=version):
+    for rep in rep_progress(campaign, legacy_by_rep=stored.details["legacy_by_rep"]):
         rep_labels = labels | {"rep": rep.username}
         yield Sample("tracker_tasks_open", "Open or snoozed rep tasks per rep.", rep_labels, rep.open_tasks)
         yield Sample(

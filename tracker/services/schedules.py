@@ -79,6 +79,7 @@ RESUME_STALLED_TASK = "tracker.resume_stalled_sweeps"
 REP_DIGEST_NAME = "Daily task digest to reps (08:30 local time)"
 OLD_REP_DIGEST_NAME = "Weekly task digest to reps"
 DAILY_ALERTS_TASK = "tracker.daily_alerts"
+DAILY_FIGURES_TASK = "tracker.record_daily_figures"
 
 
 def _crontab(minute="0", hour="*", day_of_week="*") -> CrontabSchedule:
@@ -211,6 +212,12 @@ def ensure_schedules() -> list[str]:
             RESUME_STALLED_TASK,
             _crontab("45"),
             "Hourly: chunks whose worker was lost",
+        ),
+        (
+            "Record the day's dashboard figures",
+            DAILY_FIGURES_TASK,
+            _crontab("55", "23"),
+            "Every day 23:55: the burndown's point of the day (sweeps also record it when they end)",
         ),
     ):
         if _ensure(name, task, crontab, (), description):

@@ -45,6 +45,7 @@ from tracker.services.checks import (
     record_reports,
     report_fingerprint,
 )
+from tracker.services.daily_figures import daily_figures_record, daily_figures_refresh_soon
 from tracker.services.enqueue import enqueue_after_commit
 from tracker.services.followups import (
     FollowupWrites,
@@ -285,15 +286,20 @@ def chunk_run(
     if result is not None:
         timings.update(store_s=time.perf_counter() - wall, store_cpu_s=time.process_time() - cpu)
         SweepChunk.objects.filter(pk=chunk.pk).update(timings={k: round(v, 4) for k, v in timings.items()})
-        _finish_if_complete(sweep.pk)
+        _after_chunk(Sweep.objects.select_related("campaign").get(pk=sweep.pk))
     return result
 
 
-def _finish_if_complete(sweep_id: int) -> None:
-    """Close the sweep if no chunk is left; the call that closes it raises the alert (queued, never blocking)."""
-    sweep = Sweep.objects.select_related("campaign").get(pk=sweep_id)
+def _after_chunk(sweep: Sweep) -> None:
+    """Count the chunk in the sweep's progress at once (the live page shows it) and have the dashboard's
+    figures recounted (at most once a minute); when the sweep is complete, close it, record them and
+    raise the alert (queued, never blocking)."""
     if sweep.finish_if_complete():
+        daily_figures_record(sweep.campaign)
         alerts_sweep_finished(sweep)
+    else:
+        sweep.save_counters()
+        daily_figures_refresh_soon(sweep.campaign)
 
 
 def check_store(campaign: Campaign, domain: Domain, report: dict, *, sweep=None, now=None):
@@ -417,6 +423,6 @@ def chunk_fail(chunk_id: int, error: str) -> None:
     SweepChunk.objects.filter(pk=chunk_id).exclude(status=ChunkStatus.DONE).update(
         status=ChunkStatus.FAILED, finished_at=timezone.now(), error=error[:2000]
     )
-    chunk = SweepChunk.objects.get(pk=chunk_id)
+    chunk = SweepChunk.objects.select_related("sweep__campaign").get(pk=chunk_id)
     Sweep.objects.filter(pk=chunk.sweep_id).update(error=error[:2000])
-    _finish_if_complete(chunk.sweep_id)
+    _after_chunk(chunk.sweep)

@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from tracker.filters import SweepFilterSet
 from tracker.models import Campaign, Sweep
+from tracker.queries import dashboards
 from tracker.services.sweeps import sweep_recheck, sweep_resume, sweep_start
 from tracker.tables import SweepTable
 from tracker.views.decorators import ops_required
@@ -23,7 +24,7 @@ def sweep_list(request, slug):
         filterset_class=SweepFilterSet,
         table_class=SweepTable,
         template_name="tracker/sweep_list.html",
-        context={"campaign": campaign},
+        context={"campaign": campaign, "sweeps_running": dashboards.sweeps_running(campaign)},
         per_page=PER_PAGE,
     )
 
