@@ -32,7 +32,8 @@ def sweep_twice(rep, dns_server, count: int) -> tuple[int, int]:
 def test_an_unchanged_sweep_costs_the_same_queries_for_3_or_12_domains(rep, sweep_dns):
     _, small = sweep_twice(rep, sweep_dns, 3)
     _, large = sweep_twice(rep, sweep_dns, 12)
-    assert small == large <= 23
+    # 25: with the lock that keeps deleted domains out and the savepoint that isolates refused data.
+    assert small == large <= 25
 
 
 def test_a_first_sweep_costs_a_fixed_number_of_queries_too(rep, sweep_dns):

@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DataError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -53,6 +54,7 @@ from tracker.services.followups import (
     rules_input_key,
     rules_key_for,
 )
+from tracker.services.storable import storable_report, storable_text, unstorable_report
 
 log = logging.getLogger(__name__)
 
@@ -278,6 +280,7 @@ def check_store(campaign: Campaign, domain: Domain, report: dict, *, sweep=None,
     always runs the rules, even when nothing changed.
     """
     now = now or timezone.now()
+    report = storable_report(domain.name, report, Verdict.values)
     key = rules_key_for(campaign, domain, report_fingerprint(report), timezone.localdate(now))
     recorded = record_report(campaign, domain, report, sweep=sweep, now=now, rules_key=key)
     outcome = followups_apply_one(campaign, domain, report, recorded.state.consecutive_inconclusive, now=now)
@@ -290,18 +293,18 @@ def _store_chunk(chunk, campaign, rows, reports, after_domain, timings) -> Chunk
     A domain whose check brings the rules key its state holds (same result, same
     customer status and rep, same priority) only extends its span: no model
     object, no task read. The others are stored and run through the rules.
+    Every report is made storable first (DNS text is hostile); a domain deleted
+    while its chunk was probed is skipped; if the database still refuses the
+    chunk's data, each domain is stored on its own and the one it refuses gets an
+    inconclusive check saying why: one bad domain never costs the others theirs.
     """
     now = timezone.now()
     today = timezone.localdate(now)  # once: the time zone lookup costs more than a rule
     priority = campaign.priority_on(today)
-    fingerprints = [report_fingerprint(report) for report in reports]
-    keys = [
-        rules_input_key(fingerprint, row.customer_id, row.customer_status, row.rep_id, priority)
-        for row, fingerprint in zip(rows, fingerprints, strict=True)
+    items = [
+        _StoreItem(row, storable_report(row.name, report, Verdict.values), priority)
+        for row, report in zip(rows, reports, strict=True)
     ]
-    counts = {verdict: 0 for verdict in Verdict.values}
-    for report in reports:
-        counts[report["verdict"]] += 1
     with transaction.atomic():
         still_mine = (
             SweepChunk.objects.select_for_update()
@@ -310,26 +313,16 @@ def _store_chunk(chunk, campaign, rows, reports, after_domain, timings) -> Chunk
         )
         if not still_mine:
             return None  # resumed and finished elsewhere meanwhile
-        stored = lock_states(campaign, [row.pk for row in rows])
-        unchanged, changed = [], []
-        for row, report, key, fingerprint in zip(rows, reports, keys, fingerprints, strict=True):
-            state = stored.get(row.pk)
-            if (
-                state is not None
-                and state.latest_check_id is not None
-                and state.rules_key == key
-                and report["verdict"] != Verdict.INCONCLUSIVE  # its counter moves on
-            ):
-                unchanged.append(state)
-            else:
-                changed.append((row.pk, report, key, fingerprint))
-        extend_unchanged(unchanged, now)
-        if after_domain is not None:
-            for number in range(1, len(unchanged) + 1):
-                after_domain(number)
-        outcome = _store_changed(
-            chunk, campaign, changed, now, today, after_domain, numbered_from=len(unchanged) + 1
-        )
+        present = _lock_present_domains([item.row.pk for item in items])
+        items = [item for item in items if item.row.pk in present]
+        try:
+            with transaction.atomic():
+                outcome = _store_items(chunk, campaign, items, now, today, after_domain)
+        except DataError:
+            log.warning("sweep %s chunk %s: data refused, storing domain by domain", chunk.sweep_id, chunk.pk)
+            outcome = _store_one_by_one(chunk, campaign, items, now, today, priority)
+        reports = [item.report for item in items]
+        counts = Counter(report["verdict"] for report in reports)
         SweepChunk.objects.filter(pk=chunk.pk).update(
             status=ChunkStatus.DONE,
             finished_at=timezone.now(),
@@ -343,6 +336,70 @@ def _store_chunk(chunk, campaign, rows, reports, after_domain, timings) -> Chunk
             timings=timings,
         )
     return ChunkResult(checked=len(reports), **outcome)
+
+
+class _StoreItem:
+    """One domain of a chunk on its way to the store: its row, storable report, fingerprint and rules key."""
+
+    __slots__ = ("row", "report", "fingerprint", "key")
+
+    def __init__(self, row: DomainRow, report: dict, priority) -> None:
+        self.row, self.report = row, report
+        self.fingerprint = report_fingerprint(report)
+        self.key = rules_input_key(
+            self.fingerprint, row.customer_id, row.customer_status, row.rep_id, priority
+        )
+
+
+def _lock_present_domains(domain_ids: list[int]) -> set[int]:
+    """The chunk's domains that still exist, kept from deletion until the store commits."""
+    return set(
+        Domain.objects.select_for_update(no_key=True)
+        .filter(pk__in=domain_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _store_items(chunk, campaign, items, now, today, after_domain) -> dict[str, int]:
+    stored = lock_states(campaign, [item.row.pk for item in items])
+    unchanged, changed = [], []
+    for item in items:
+        state = stored.get(item.row.pk)
+        if (
+            state is not None
+            and state.latest_check_id is not None
+            and state.rules_key == item.key
+            and item.report["verdict"] != Verdict.INCONCLUSIVE  # its counter moves on
+        ):
+            unchanged.append(state)
+        else:
+            changed.append((item.row.pk, item.report, item.key, item.fingerprint))
+    extend_unchanged(unchanged, now)
+    if after_domain is not None:
+        for number in range(1, len(unchanged) + 1):
+            after_domain(number)
+    return _store_changed(
+        chunk, campaign, changed, now, today, after_domain, numbered_from=len(unchanged) + 1
+    )
+
+
+def _store_one_by_one(chunk, campaign, items, now, today, priority) -> dict[str, int]:
+    """Each domain in its own savepoint; one the database refuses is stored as an unstorable check."""
+    totals = {"opened": 0, "closed": 0, "reopened": 0}
+    for number, item in enumerate(items):
+        try:
+            with transaction.atomic():
+                outcome = _store_items(chunk, campaign, [item], now, today, None)
+        except DataError as exc:
+            log.warning("sweep %s: domain %s refused by the database: %s", chunk.sweep_id, item.row.pk, exc)
+            reason = f"the database refused it ({type(exc).__name__})"
+            items[number] = item = _StoreItem(item.row, unstorable_report(item.row.name, reason), priority)
+            with transaction.atomic():
+                outcome = _store_items(chunk, campaign, [item], now, today, None)
+        for name in totals:
+            totals[name] += outcome[name]
+    return totals
 
 
 def _store_changed(chunk, campaign, changed, now, today, after_domain, numbered_from: int) -> dict[str, int]:
@@ -385,6 +442,7 @@ def _store_changed(chunk, campaign, changed, now, today, after_domain, numbered_
 
 def chunk_fail(chunk_id: int, error: str) -> None:
     """Give up on a chunk (a bug, not infrastructure): the sweep ends partial, resumable."""
+    error = storable_text(error)
     SweepChunk.objects.filter(pk=chunk_id).exclude(status=ChunkStatus.DONE).update(
         status=ChunkStatus.FAILED, finished_at=timezone.now(), error=error[:2000]
     )
