@@ -4,10 +4,9 @@ from tracker.models.campaign import Campaign
 from tracker.models.followup import FollowUpTask, FollowUpTaskQuerySet, TaskStateError
 from tracker.models.history import Check, DomainState
 from tracker.models.notice import CustomerNotice, NoticeTemplate
-from tracker.models.sweep import CHUNK_LEASE, TIMEOUT_ALERT_SHARE, Sweep, SweepChunk
+from tracker.models.sweep import TIMEOUT_ALERT_SHARE, Sweep, SweepChunk, chunk_lease
 
 __all__ = [
-    "CHUNK_LEASE",
     "TIMEOUT_ALERT_SHARE",
     "Campaign",
     "Check",
@@ -19,4 +18,5 @@ __all__ = [
     "Sweep",
     "SweepChunk",
     "TaskStateError",
+    "chunk_lease",
 ]

@@ -21,8 +21,12 @@ from django.utils import timezone
 from customers.models import Domain
 from tracker.choices import ChunkStatus, SweepKind, SweepStatus
 
-# A chunk that has been "running" longer than this was lost with its worker.
-CHUNK_LEASE = dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800) + 60)
+
+def chunk_lease() -> dt.timedelta:
+    """A running chunk whose claim was not renewed (heartbeat) for this long was lost with its worker."""
+    return dt.timedelta(seconds=settings.SWEEP_CHUNK_LEASE_S)
+
+
 # Share of checked domains whose lookups timed out above which the sweep raises an alert.
 TIMEOUT_ALERT_SHARE = 0.5
 
@@ -59,6 +63,10 @@ class Sweep(models.Model):
     chunks_failed = models.PositiveIntegerField(default=0)
     alert = models.TextField(blank=True, help_text="What operations must know, e.g. the DNS server is down.")
     error = models.TextField(blank=True, help_text="Why the sweep (or a chunk) failed.")
+    stalled_at = models.DateTimeField(
+        null=True, blank=True, help_text="Since when no worker has worked on this unfinished sweep."
+    )
+    stall_reason = models.TextField(blank=True, help_text="Why the sweep looks stalled, for operations.")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -74,6 +82,15 @@ class Sweep(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status_choice.is_finished
+
+    @property
+    def is_stalled(self) -> bool:
+        """Unfinished, and no worker has claimed, renewed or finished a chunk for a lease."""
+        return self.stalled_at is not None and not self.is_finished
+
+    @property
+    def can_resume(self) -> bool:
+        return self.is_stalled or self.status in (SweepStatus.PARTIAL, SweepStatus.FAILED)
 
     @property
     def progress(self) -> tuple[int, int]:
@@ -124,12 +141,14 @@ class Sweep(models.Model):
         self.alert = self.compute_alert()
 
     def compute_alert(self) -> str:
+        """What operations must know; a stall stays in it after the sweep recovers (the mail reports it)."""
+        alerts = [self.stall_reason] if self.stall_reason else []
         if self.done and self.timeout_count / self.done > TIMEOUT_ALERT_SHARE:
-            return (
+            alerts.append(
                 f"DNS server unreachable? {self.timeout_count} of {self.done} domains had lookups that "
                 f"timed out; they are stored as inconclusive and no task was closed."
             )
-        return ""
+        return " ".join(alerts)
 
     def save_counters(self) -> None:
         self.refresh_counters()
@@ -201,6 +220,12 @@ class SweepChunk(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     claimed_by = models.CharField(max_length=200, blank=True, help_text="Celery task id of the claim.")
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last sign of the worker that holds the claim (claim, heartbeat, finish).",
+    )
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When its message was last sent.")
     finished_at = models.DateTimeField(null=True, blank=True)
     checked = models.PositiveIntegerField(default=0)
     legacy_count = models.PositiveIntegerField(default=0)
@@ -225,11 +250,11 @@ class SweepChunk(models.Model):
 
         A chunk is claimable when queued or failed, when the same task message
         comes back (redelivered after a worker died: same `claimed_by`), or when
-        its lease ran out.
+        its lease ran out (no heartbeat for `chunk_lease()`).
         """
         now = timezone.now()
         claimable = Q(status__in=[ChunkStatus.QUEUED, ChunkStatus.FAILED]) | Q(
-            status=ChunkStatus.RUNNING, started_at__lt=now - CHUNK_LEASE
+            status=ChunkStatus.RUNNING, heartbeat_at__lt=now - chunk_lease()
         )
         if claimed_by:
             claimable |= Q(status=ChunkStatus.RUNNING, claimed_by=claimed_by)
@@ -237,6 +262,7 @@ class SweepChunk(models.Model):
             status=ChunkStatus.RUNNING,
             claimed_by=claimed_by,
             started_at=now,
+            heartbeat_at=now,
             attempts=models.F("attempts") + 1,
             error="",
         )

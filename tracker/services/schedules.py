@@ -70,6 +70,7 @@ REP_DIGEST_TASK = "tracker.send_rep_digests"
 OPS_SUMMARY_TASK = "tracker.send_ops_summary"
 WAKE_SNOOZED_TASK = "tracker.wake_snoozed_tasks"
 RESUME_STALLED_TASK = "tracker.resume_stalled_sweeps"
+STALLED_DESCRIPTION = "Every minute: re-queue chunks whose worker or message was lost; flag stalled sweeps"
 
 
 def _crontab(minute="0", hour="*", day_of_week="*") -> CrontabSchedule:
@@ -134,12 +135,16 @@ def ensure_schedules() -> list[str]:
         (
             "Resume stalled sweeps",
             RESUME_STALLED_TASK,
-            _crontab("45"),
-            "Hourly: chunks whose worker was lost",
+            _crontab("*"),
+            STALLED_DESCRIPTION,
         ),
     ):
         if _ensure(name, task, crontab, (), description):
             created.append(name)
+    # Until the chunk lease was short, this ran hourly at :45: a dead claim must be found in minutes.
+    PeriodicTask.objects.filter(task=RESUME_STALLED_TASK, crontab__minute="45", crontab__hour="*").update(
+        crontab=_crontab("*"), description=STALLED_DESCRIPTION
+    )
     # A campaign switched off stops being swept (its rows stay, disabled, for the admin to see).
     PeriodicTask.objects.filter(task__in=[FULL_SWEEP_TASK, RECHECK_TASK]).exclude(
         args__in=[
