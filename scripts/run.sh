@@ -20,9 +20,10 @@ trap stop_all EXIT
 if [ -n "${CELERY_BROKER_URL:-}" ]; then
   say "broker: $CELERY_BROKER_URL (from CELERY_BROKER_URL)"
 elif command -v redis-server >/dev/null 2>&1; then
-  start_redis "$ROOT/.run/redis"
+  # Append-only: queued sweep chunks survive a restart of Redis (docs/operations.md, "Broker").
+  start_redis "$ROOT/.run/redis" persist
   export CELERY_BROKER_URL="$REDIS_URL"
-  say "broker: private Redis at $CELERY_BROKER_URL"
+  say "broker: private Redis at $CELERY_BROKER_URL (append-only file in .run/redis)"
 else
   export CELERY_BROKER_URL="filesystem://"
   say "broker: Kombu filesystem transport in .broker/ (no redis-server found; install Redis for production)"
