@@ -43,7 +43,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from customers.choices import MigrationStatus
 from customers.models import Customer, CustomerConflict, Domain, StatusChange, StatusTransitionError
 from customers.roles import REPS_GROUP
-from tracker.common.spreadsheets import undefuse
+from tracker.common.spreadsheets import SpreadsheetTooLarge, undefuse, xlsx_rows
 from tracker.probe.domains import DomainNameError, normalize_domain
 
 COLUMNS = (
@@ -140,19 +140,13 @@ def _read_csv(data: bytes) -> list[list[str]]:
 
 
 def _read_xlsx(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
+    """Streamed, within limits on what the file expands to (a 1 MB zip can declare gigabytes)."""
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return xlsx_rows(data, max_rows=MAX_ROWS + 2)
+    except SpreadsheetTooLarge as exc:
+        raise ImportFileError(str(exc)) from None
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise ImportFileError(f"the XLSX file cannot be read ({exc.__class__.__name__})") from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [
-            list(row) for _, row in zip(range(MAX_ROWS + 2), sheet.iter_rows(values_only=True), strict=False)
-        ]
-    finally:
-        workbook.close()
 
 
 def read_table(data: bytes, filename: str = "") -> list[list[str]]:
