@@ -1,6 +1,7 @@
 """Choices with their presentation: each status carries its badge colour."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class MigrationStatus(models.TextChoices):
@@ -77,3 +78,12 @@ def allowed_next_statuses(current: str) -> list[MigrationStatus]:
     """The statuses `current` may move to, in workflow order (for forms)."""
     allowed = ALLOWED_TRANSITIONS.get(current, frozenset())
     return [status for status in MigrationStatus if status in allowed]
+
+
+class ImportJobStatus(models.TextChoices):
+    """Where a background import stands (customers.ImportJob)."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

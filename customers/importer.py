@@ -29,7 +29,7 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -166,17 +166,20 @@ class _RowRejected(Exception):
 
 
 class _Importer:
-    def __init__(self, report: ImportReport, by, source: str):
+    def __init__(self, report: ImportReport, by, source: str, progress=None):
         self.report = report
         self.by = by
         self.source = source
+        self.progress = progress
         self.users = {}
         self.reps_group = Group.objects.get_or_create(name=REPS_GROUP)[0]
         self.seen_accounts: dict[str, int] = {}
         self.seen_domains: dict[str, int] = {}
 
     def run(self, header: list[str], rows: list[tuple[int, dict]]) -> None:
-        for number, row in rows:
+        for done, (number, row) in enumerate(rows):
+            if self.progress is not None:
+                self.progress(done, len(rows))
             errors_before = len(self.report.errors)
             values = self.validate(number, row)
             if len(self.report.errors) != errors_before:
@@ -402,8 +405,13 @@ def _rows_with_numbers(
     return header, rows
 
 
-def import_customers(data: bytes, filename: str = "", by=None, dry_run: bool = False) -> ImportReport:
-    """Import a CSV/XLSX file's reps, customers and domains in one transaction (see module docs)."""
+def import_customers(
+    data: bytes, filename: str = "", by=None, dry_run: bool = False, progress=None
+) -> ImportReport:
+    """Import a CSV/XLSX file's reps, customers and domains in one transaction (see module docs).
+
+    `progress(rows_done, rows_total)`, when given, is called as rows are checked (background jobs).
+    """
     report = ImportReport(dry_run=dry_run)
     try:
         table = read_table(data, filename)
@@ -415,7 +423,19 @@ def import_customers(data: bytes, filename: str = "", by=None, dry_run: bool = F
     if report.errors:  # header problems: rows would be misread
         return report
     with transaction.atomic():
-        _Importer(report, by, filename or "a file").run(header, rows)
+        _Importer(report, by, filename or "a file", progress).run(header, rows)
         if report.errors or dry_run:
             transaction.set_rollback(True)
     return report
+
+
+def report_to_json(report: ImportReport) -> dict:
+    """The report as stored on a background ImportJob."""
+    data = asdict(report)
+    data["errors"] = [[error.row, error.column, error.problem] for error in report.errors]
+    return data
+
+
+def report_from_json(data: dict) -> ImportReport:
+    fields = {key: value for key, value in data.items() if key != "errors"}
+    return ImportReport(**fields, errors=[RowError(*error) for error in data.get("errors", [])])

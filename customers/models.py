@@ -15,7 +15,7 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from customers.choices import ALLOWED_TRANSITIONS, MigrationStatus, allowed_next_statuses
+from customers.choices import ALLOWED_TRANSITIONS, ImportJobStatus, MigrationStatus, allowed_next_statuses
 from tracker.probe.domains import DomainNameError, normalize_domain
 
 
@@ -219,3 +219,42 @@ class StatusChange(models.Model):
         if self.pk is not None and not self._state.adding:
             raise TypeError("The status history is append-only.")
         super().save(*args, **kwargs)
+
+
+class ImportJob(models.Model):
+    """A big import run by a worker: the upload, its progress and its all-or-nothing report.
+
+    Imports beyond IMPORT_BACKGROUND_ROWS rows take longer than a request should (3,000
+    rows took 40 s in the request and held the SQLite lock meanwhile): the page stores the
+    upload here, a Celery job imports it (tracker.run_import_job), and the page shows
+    `rows_done` of `rows_total` and then the same report as a small import.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    data = models.BinaryField(help_text="The uploaded file, as sent.")
+    dry_run = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True, help_text="customers.importer.ImportReport as JSON.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} of {self.filename} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.rows_total else min(100, int(100 * self.rows_done / self.rows_total))

@@ -23,6 +23,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from tracker.models import Campaign
 from tracker.services import digests, schedules
 from tracker.services.followups import followups_wake_snoozed
+from tracker.services.imports import import_job_run
 from tracker.services.sweeps import chunk_fail, chunk_run, sweep_recheck, sweep_start, sweeps_resume_stalled
 
 log = logging.getLogger(__name__)
@@ -89,3 +90,10 @@ def wake_snoozed_tasks() -> int:
 @shared_task(name="tracker.resume_stalled_sweeps", soft_time_limit=60, time_limit=90)
 def resume_stalled_sweeps() -> int:
     return sweeps_resume_stalled()
+
+
+@shared_task(name="tracker.run_import_job", soft_time_limit=1700, time_limit=1800, acks_late=True)
+def run_import_job(job_id: int) -> int | None:
+    """A big customer import (tracker.services.imports): all or nothing, its report on the job."""
+    job = import_job_run(job_id)
+    return None if job is None else job.pk

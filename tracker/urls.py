@@ -24,6 +24,7 @@ urlpatterns = [
     path("customers/<int:pk>/notices/", notices.customer_notices, name="customer_notices"),
     path("customers/<int:pk>/notices/<int:notice_pk>/", notices.notice_update, name="notice_update"),
     path("import/", customers.customer_import, name="customer_import"),
+    path("import/jobs/<int:pk>/", customers.customer_import_job, name="customer_import_job"),
     path("export/", customers.customer_export, name="customer_export"),
     # Operations
     path("dashboard/", dashboard.dashboard_home, name="dashboard_home"),

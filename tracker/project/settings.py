@@ -202,6 +202,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT",
 # lease is shown as stalled, with a Resume button and an alert.
 SWEEP_HEARTBEAT_S = env_float("SWEEP_HEARTBEAT_S", 30.0)
 SWEEP_CHUNK_LEASE_S = env_float("SWEEP_CHUNK_LEASE_S", 120.0)
+# Customer imports of more rows than this run as a background job (progress on the import page).
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 300)
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # DNS probing (the engine itself reads nothing from here: these are passed in).
