@@ -176,3 +176,12 @@ def test_the_stalled_job_runs_every_minute(db):
 
 def test_the_broker_url_shown_hides_its_password():
     assert enqueue._safe_url("redis://:secret@127.0.0.1:6379/0") == "redis://***@127.0.0.1:6379/0"
+
+
+def test_re_check_now_with_the_broker_down_says_so_in_place_of_a_500(rep_client, customer, broker_down):
+    CampaignFactory()
+    domain = DomainFactory(customer=customer, name="mine.example")
+    response = rep_client.post(f"/domains/{domain.pk}/recheck/")
+    assert response.status_code == 200
+    assert "Not re-checked." in response.content.decode() and "unreachable" in response.content.decode()
+    assert not Sweep.objects.exists()

@@ -7,6 +7,7 @@ resumed with an action); tasks, notice templates and notices are editable.
 from django.contrib import admin, messages
 
 from tracker.models import Check, CustomerNotice, DomainState, FollowUpTask, NoticeTemplate, Sweep, SweepChunk
+from tracker.services.enqueue import BrokerUnavailable
 from tracker.services.followups import followups_forget_rules
 from tracker.services.sweeps import sweep_resume
 
@@ -41,7 +42,11 @@ class SweepAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Resume: re-queue chunks that never finished")
     def resume(self, request, queryset):
-        count = sum(sweep_resume(sweep) for sweep in queryset)
+        try:
+            count = sum(sweep_resume(sweep) for sweep in queryset)
+        except BrokerUnavailable as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
         self.message_user(request, f"{count} chunks queued again.", messages.SUCCESS)
 
     def has_change_permission(self, request, obj=None):
