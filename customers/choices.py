@@ -86,3 +86,10 @@ class Language(models.TextChoices):
     # Each language in its own words, so that anyone finds theirs.
     JAPANESE = "ja", "日本語"
     ENGLISH = "en", "English"
+class ImportJobStatus(models.TextChoices):
+    """Where a background import stands (customers.ImportJob)."""
+
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")

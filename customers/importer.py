@@ -39,7 +39,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -62,7 +62,7 @@ from customers.models import (
     StatusTransitionError,
 )
 from customers.roles import REPS_GROUP
-from tracker.common.spreadsheets import undefuse
+from tracker.common.spreadsheets import SpreadsheetTooLarge, undefuse, xlsx_rows
 from tracker.probe.domains import DomainNameError, normalize_domain
 
 COLUMNS = (
@@ -238,22 +238,15 @@ def _read_csv(data: bytes) -> tuple[list[list[str]], str]:
 
 
 def _read_xlsx(data: bytes) -> list[list]:
-    from openpyxl import load_workbook
-
+    """Streamed, within limits on what the file expands to (a 1 MB zip can declare gigabytes)."""
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return xlsx_rows(data, max_rows=MAX_ROWS + 2)
+    except SpreadsheetTooLarge as exc:
+        raise ImportFileError(str(exc)) from None
     except Exception as exc:  # openpyxl raises many types for a broken file
         raise ImportFileError(
             _("the XLSX file cannot be read (%(error)s)") % {"error": exc.__class__.__name__}
         ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        return [
-            list(row)
-            for _number, row in zip(range(MAX_ROWS + 2), sheet.iter_rows(values_only=True), strict=False)
-        ]
-    finally:
-        workbook.close()
 
 
 # A spreadsheet number keeps 15 significant digits: a longer one (an account id typed as a
@@ -319,19 +312,22 @@ class _RowRejected(Exception):
 
 
 class _Importer:
-    def __init__(self, report: ImportReport, by, source: str, create_reps: bool = False):
+    def __init__(self, report: ImportReport, by, source: str, create_reps: bool = False, progress=None):
         self.report = report
         self.by = by
         self.source = source
         self.create_reps = create_reps
         self.created_reps: list = []
+        self.progress = progress
         self.users = {}
         self.reps_group = Group.objects.get_or_create(name=REPS_GROUP)[0]
         self.seen_accounts: dict[str, int] = {}
         self.seen_domains: dict[str, int] = {}
 
     def run(self, header: list[str], rows: list[tuple[int, dict]]) -> None:
-        for number, row in rows:
+        for done, (number, row) in enumerate(rows):
+            if self.progress is not None:
+                self.progress(done, len(rows))
             errors_before = len(self.report.errors)
             values = self.validate(number, row)
             if len(self.report.errors) != errors_before:
@@ -653,10 +649,12 @@ def import_customers(
     dry_run: bool = False,
     create_reps: bool = False,
     invite: Callable | None = None,
+    progress: Callable | None = None,
 ) -> ImportReport:
     """Import a CSV/XLSX file's reps, customers and domains in one transaction (see module docs).
 
-    `invite(user)` is called for each rep the import created, once it has committed.
+    `invite(user)` is called for each rep the import created, once it has committed;
+    `progress(rows_done, rows_total)`, when given, is called as rows are checked (background jobs).
     """
     report = ImportReport(dry_run=dry_run)
     try:
@@ -668,14 +666,14 @@ def import_customers(
     report.rows = len(rows)
     if report.errors:  # header problems: rows would be misread
         return report
-    _apply_rows(report, by, filename or "a file", header, rows, dry_run, create_reps, invite)
+    _apply_rows(report, by, filename or "a file", header, rows, dry_run, create_reps, invite, progress)
     return report
 
 
-def _apply_rows(report, by, source, header, rows, dry_run, create_reps, invite) -> None:
+def _apply_rows(report, by, source, header, rows, dry_run, create_reps, invite, progress=None) -> None:
     """All rows in one transaction, rolled back on any error or a dry run; invitations after commit."""
     with transaction.atomic():
-        importer = _Importer(report, by, source, create_reps=create_reps)
+        importer = _Importer(report, by, source, create_reps=create_reps, progress=progress)
         importer.run(header, rows)
         if report.errors or dry_run:
             transaction.set_rollback(True)
@@ -683,3 +681,15 @@ def _apply_rows(report, by, source, header, rows, dry_run, create_reps, invite) 
         elif invite is not None:
             for user in importer.created_reps:
                 transaction.on_commit(lambda user=user: invite(user))
+
+
+def report_to_json(report: ImportReport) -> dict:
+    """The report as stored on a background ImportJob."""
+    data = asdict(report)
+    data["errors"] = [[error.row, error.column, error.problem] for error in report.errors]
+    return data
+
+
+def report_from_json(data: dict) -> ImportReport:
+    fields = {key: value for key, value in data.items() if key != "errors"}
+    return ImportReport(**fields, errors=[RowError(*error) for error in data.get("errors", [])])

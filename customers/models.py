@@ -21,7 +21,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from customers.choices import ALLOWED_TRANSITIONS, Language, MigrationStatus, allowed_next_statuses
+from customers.choices import (
+    ALLOWED_TRANSITIONS,
+    ImportJobStatus,
+    Language,
+    MigrationStatus,
+    allowed_next_statuses,
+)
 from customers.signals import rep_changed
 from tracker.probe.domains import DomainNameError, normalize_domain
 
@@ -336,6 +342,48 @@ class UserProfile(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone or settings.TIME_ZONE)
+
+
+class ImportJob(models.Model):
+    """A big import run by a worker: the upload, its progress and its all-or-nothing report.
+
+    Imports beyond IMPORT_BACKGROUND_ROWS rows take longer than a request should (3,000
+    rows took 40 s in the request and held the SQLite lock meanwhile): the page stores the
+    upload here, a Celery job imports it (tracker.run_import_job), and the page shows
+    `rows_done` of `rows_total` and then the same report as a small import.
+    """
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    filename = models.CharField(max_length=255)
+    data = models.BinaryField(help_text="The uploaded file, as sent.")
+    dry_run = models.BooleanField(default=False)
+    create_reps = models.BooleanField(default=False, help_text="Unknown rep_username: create the rep (and invite).")
+    status = models.CharField(max_length=10, choices=ImportJobStatus.choices, default=ImportJobStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True, help_text="customers.importer.ImportReport as JSON.")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} of {self.filename} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.rows_total else min(100, int(100 * self.rows_done / self.rows_total))
+
+
 # The change log (django-auditlog): every create, edit and delete with before/after values.
 # Customer edits are conditional UPDATEs, logged by Customer._write; the version counter is noise.
 auditlog.register(Customer, exclude_fields=["version", "updated_at", "created_at"])

@@ -40,11 +40,14 @@ compile_messages() {
 }
 
 # Start a private Redis on a free loopback port; sets REDIS_URL and REDIS_PID.
+# start_redis DIR [persist]: with "persist", an append-only file in DIR keeps the queue across
+# a restart of Redis (make run); without, a throw-away instance (tests).
 start_redis() {
-  local dir="$1" port
+  local dir="$1" port appendonly="no"
+  [ "${2:-}" = "persist" ] && appendonly="yes"
   port="$(free_port)"
   mkdir -p "$dir"
-  redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly no \
+  redis-server --bind 127.0.0.1 --port "$port" --save "" --appendonly "$appendonly" --appendfsync everysec \
     --dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log"
   for _ in $(seq 50); do
     redis-cli -p "$port" ping >/dev/null 2>&1 && break

@@ -389,7 +389,10 @@ class SweepTable(tables.Table):
         verbose_name="Kind",
     )
     status = tables.TemplateColumn(
-        "{% load tracker_tags %}{% sweep_status_badge record.status %}", verbose_name="Status"
+        "{% load i18n tracker_tags %}{% sweep_status_badge record.status %}"
+        '{% if record.is_stalled %} <span class="badge text-bg-danger sweep-stalled" title="{{ record.stall_reason }}">'
+        '{% translate "Stalled" %}</span>{% endif %}',
+        verbose_name="Status",
     )
     checked = tables.TemplateColumn(
         "{% load humanize %}{{ record.done|intcomma }} / {{ record.total|intcomma }}",
@@ -414,9 +417,10 @@ class SweepTable(tables.Table):
         verbose_name="Alert",
     )
     actions = tables.TemplateColumn(
-        '{% if record.status == "partial" or record.status == "failed" %}'
+        "{% load i18n %}{% if record.can_resume %}"
         "<form method=\"post\" action=\"{% url 'tracker:sweep_resume' record.campaign.slug record.pk %}\">"
-        '{% csrf_token %}<button type="submit" class="btn btn-sm btn-outline-warning">Resume</button></form>'
+        '{% csrf_token %}<button type="submit" class="btn btn-sm btn-outline-warning">{% translate "Resume" %}'
+        "</button></form>"
         "{% endif %}",
         verbose_name="",
     )

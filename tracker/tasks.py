@@ -25,6 +25,7 @@ from tracker.models import Campaign
 from tracker.services import alerts, digests, schedules
 from tracker.services.daily_figures import daily_figures_record_active
 from tracker.services.followups import followups_wake_snoozed
+from tracker.services.imports import import_job_run
 from tracker.services.sweeps import chunk_fail, chunk_run, sweep_recheck, sweep_start, sweeps_resume_stalled
 
 log = logging.getLogger(__name__)
@@ -110,6 +111,15 @@ def deliver_alert(self, delivery_id: int) -> str:
 @shared_task(name="tracker.daily_alerts", soft_time_limit=120, time_limit=150)
 def daily_alerts() -> int:
     return alerts.alerts_daily()
+
+
 @shared_task(name="tracker.record_daily_figures", soft_time_limit=300, time_limit=330)
 def record_daily_figures(campaign_id: int | None = None) -> int:
     return daily_figures_record_active(campaign_id=campaign_id)
+
+
+@shared_task(name="tracker.run_import_job", soft_time_limit=1700, time_limit=1800, acks_late=True)
+def run_import_job(job_id: int) -> int | None:
+    """A big customer import (tracker.services.imports): all or nothing, its report on the job."""
+    job = import_job_run(job_id)
+    return None if job is None else job.pk

@@ -39,6 +39,7 @@ urlpatterns = [
     path("customers/<int:pk>/notices/<int:notice_pk>/", notices.notice_update, name="notice_update"),
     path("customers/<int:customer_pk>/activities/", activities.activity_add, name="activity_add"),
     path("import/", customers.customer_import, name="customer_import"),
+    path("import/jobs/<int:pk>/", customers.customer_import_job, name="customer_import_job"),
     path("export/", customers.customer_export, name="customer_export"),
     path("home/", dashboard.rep_home, name="rep_home"),
     # Operations

@@ -121,26 +121,53 @@ def test_a_sweep_that_lost_a_worker_is_resumed_and_says_what_it_never_checked(
     assert stored_counts()[:2] == (6, 6)
 
 
-def test_the_hourly_job_requeues_stalled_chunks_and_leaves_live_ones_alone(
+def test_the_minute_job_requeues_a_dead_claim_and_leaves_live_ones_alone(
     campaign, many_domains, django_capture_on_commit_callbacks
 ):
     sweep = sweep_start(campaign, chunk_size=2, enqueue=False)
     live, lost, waiting = sweep.chunks.order_by("index")
     long_ago = timezone.now() - dt.timedelta(hours=2)
     Sweep.objects.filter(pk=sweep.pk).update(created_at=long_ago, status="running")
-    SweepChunk.objects.filter(pk=live.pk).update(status=ChunkStatus.RUNNING, started_at=timezone.now())
-    SweepChunk.objects.filter(pk=lost.pk).update(status=ChunkStatus.RUNNING, started_at=long_ago)
+    SweepChunk.objects.filter(pk=live.pk).update(status=ChunkStatus.RUNNING, heartbeat_at=timezone.now())
+    SweepChunk.objects.filter(pk=lost.pk).update(status=ChunkStatus.RUNNING, heartbeat_at=long_ago)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        assert sweeps_resume_stalled() == 2  # the lost one and the one whose message vanished
+        # A worker is alive: the queue is presumed alive too, only the dead claim is sent again.
+        assert sweeps_resume_stalled() == 1
     assert len(callbacks) == 1
     statuses = dict(sweep.chunks.values_list("pk", "status"))
     assert statuses == {live.pk: "running", lost.pk: "queued", waiting.pk: "queued"}
+    sweep.refresh_from_db()
+    assert not sweep.is_stalled
+
+
+def test_with_no_worker_alive_lost_messages_are_resent_once_per_lease_and_the_sweep_is_stalled(
+    campaign, many_domains, django_capture_on_commit_callbacks
+):
+    sweep = sweep_start(campaign, chunk_size=2, enqueue=False)
+    first, lost, waiting = sweep.chunks.order_by("index")
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    Sweep.objects.filter(pk=sweep.pk).update(created_at=long_ago, status="running")
+    SweepChunk.objects.filter(pk=first.pk).update(status=ChunkStatus.DONE, heartbeat_at=long_ago, checked=2)
+    SweepChunk.objects.filter(pk=lost.pk).update(status=ChunkStatus.RUNNING, heartbeat_at=long_ago)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        assert sweeps_resume_stalled() == 2  # the dead claim and the message the broker lost
+    sweep.refresh_from_db()
+    assert sweep.is_stalled and sweep.can_resume
+    assert "Stalled" in sweep.stall_reason and "2 of 3 chunks unfinished" in sweep.stall_reason
+    assert sweep.stall_reason in sweep.alert  # what the ops summary mails
     with django_capture_on_commit_callbacks(execute=False):
         assert sweeps_resume_stalled() == 0  # just re-sent: not again within the lease
+    # A worker takes a chunk: the sweep is no longer stalled, the alert keeps what happened.
+    SweepChunk.objects.filter(pk=lost.pk).update(status=ChunkStatus.RUNNING, heartbeat_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=False):
+        sweeps_resume_stalled()
+    sweep.refresh_from_db()
+    assert not sweep.is_stalled and "Stalled" in sweep.alert
 
 
-def test_the_hourly_job_closes_a_sweep_whose_last_worker_died_before_closing_it(campaign, many_domains):
+def test_the_minute_job_closes_a_sweep_whose_last_worker_died_before_closing_it(campaign, many_domains):
     sweep = sweep_start(campaign, enqueue=False)
     long_ago = timezone.now() - dt.timedelta(hours=2)
     Sweep.objects.filter(pk=sweep.pk).update(created_at=long_ago, status="running")

@@ -18,6 +18,7 @@ from tracker.models import (
     SweepChunk,
     TaskEvent,
 )
+from tracker.services.enqueue import BrokerUnavailable
 from tracker.services.followups import followups_forget_rules
 from tracker.services.sweeps import sweep_resume
 
@@ -57,7 +58,11 @@ class SweepAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Resume: re-queue chunks that never finished")
     def resume(self, request, queryset):
-        count = sum(sweep_resume(sweep) for sweep in queryset)
+        try:
+            count = sum(sweep_resume(sweep) for sweep in queryset)
+        except BrokerUnavailable as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
         self.message_user(request, f"{count} chunks queued again.", messages.SUCCESS)
 
     def has_change_permission(self, request, obj=None):

@@ -76,3 +76,71 @@ def xlsx_bytes(rows: Iterable[Sequence], sheet_name: str, *, text_only: bool = F
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+# -- reading XLSX files safely ---------------------------------------------------------------------
+
+# An XLSX file is a zip: 1 MB can declare gigabytes of XML (a decompression bomb), and a sheet can
+# declare 16,384 columns that a streaming reader pads every row to. These bound what a file may
+# expand to; the upload limit alone bounds only what it weighs.
+MAX_XLSX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_XLSX_MEMBERS = 1000
+MAX_COLUMNS = 100
+
+
+class SpreadsheetTooLarge(ValueError):
+    """What the file expands to is over a limit: refused before it is decompressed."""
+
+
+def check_xlsx_expansion(data: bytes, max_bytes: int = MAX_XLSX_UNCOMPRESSED_BYTES) -> None:
+    """Refuse an XLSX whose zip members declare more than `max_bytes` uncompressed, fast.
+
+    Only the zip's directory is read. Python's zipfile never inflates a member past its
+    declared size, so the declared sizes bound what reading the file can cost.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return  # not a zip: the reader says the file cannot be read
+    if len(members) > MAX_XLSX_MEMBERS:
+        raise SpreadsheetTooLarge(f"the XLSX file has {len(members)} parts (at most {MAX_XLSX_MEMBERS})")
+    total = sum(member.file_size for member in members)
+    if total > max_bytes:
+        raise SpreadsheetTooLarge(
+            f"the XLSX file expands to {total / 1024 / 1024:,.0f} MB (at most {max_bytes // 1024 // 1024} MB); "
+            "split it or save it as CSV"
+        )
+
+
+def xlsx_rows(data: bytes, max_rows: int, max_columns: int = MAX_COLUMNS):
+    """The first sheet's rows (at most `max_rows`, each at most `max_columns` cells), streamed.
+
+    `read_only` parses the sheet as it goes; `max_col` stops the padding of every row to
+    the column count the sheet declares. Raises SpreadsheetTooLarge; openpyxl's own errors
+    pass through for the caller to word.
+    """
+    from openpyxl import load_workbook
+
+    check_xlsx_expansion(data)
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet = workbook.worksheets[0]
+        declared = sheet.max_column  # None when the file does not say
+        trim = declared is None or declared > max_columns
+        limit = max_columns + 1 if declared is None else min(declared, max_columns + 1)
+        rows = []
+        for row in sheet.iter_rows(values_only=True, max_col=limit):
+            if len(rows) >= max_rows:
+                break
+            if len(row) > max_columns and any(cell not in (None, "") for cell in row[max_columns:]):
+                raise SpreadsheetTooLarge(f"row {len(rows) + 1} has more than {max_columns} columns")
+            cells = list(row[:max_columns])
+            while trim and cells and cells[-1] is None:
+                cells.pop()  # padding to a declared width nobody uses
+            rows.append(cells)
+        return rows
+    finally:
+        workbook.close()

@@ -10,10 +10,9 @@ from tracker.models.followup import FollowUpTask, FollowUpTaskQuerySet, TaskEven
 from tracker.models.history import Check, DomainState
 from tracker.models.home import HomeVisit
 from tracker.models.notice import CustomerNotice, NoticeTemplate
-from tracker.models.sweep import CHUNK_LEASE, TIMEOUT_ALERT_SHARE, Sweep, SweepChunk
+from tracker.models.sweep import TIMEOUT_ALERT_SHARE, Sweep, SweepChunk, chunk_lease
 
 __all__ = [
-    "CHUNK_LEASE",
     "TIMEOUT_ALERT_SHARE",
     "AlertChannel",
     "AlertDelivery",
@@ -35,4 +34,5 @@ __all__ = [
     "SweepChunk",
     "TaskEvent",
     "TaskStateError",
+    "chunk_lease",
 ]

@@ -22,8 +22,12 @@ from customers.models import Domain
 from tracker.choices import ChunkStatus, SweepKind, SweepStatus
 from tracker.models.followup import FollowUpTask
 
-# A chunk that has been "running" longer than this was lost with its worker.
-CHUNK_LEASE = dt.timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", 1800) + 60)
+
+def chunk_lease() -> dt.timedelta:
+    """A running chunk whose claim was not renewed (heartbeat) for this long was lost with its worker."""
+    return dt.timedelta(seconds=settings.SWEEP_CHUNK_LEASE_S)
+
+
 # Share of checked domains whose lookups timed out above which the sweep raises an alert.
 TIMEOUT_ALERT_SHARE = 0.5
 
@@ -60,6 +64,10 @@ class Sweep(models.Model):
     chunks_failed = models.PositiveIntegerField(default=0)
     alert = models.TextField(blank=True, help_text="What operations must know, e.g. the DNS server is down.")
     error = models.TextField(blank=True, help_text="Why the sweep (or a chunk) failed.")
+    stalled_at = models.DateTimeField(
+        null=True, blank=True, help_text="Since when no worker has worked on this unfinished sweep."
+    )
+    stall_reason = models.TextField(blank=True, help_text="Why the sweep looks stalled, for operations.")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -75,6 +83,15 @@ class Sweep(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status_choice.is_finished
+
+    @property
+    def is_stalled(self) -> bool:
+        """Unfinished, and no worker has claimed, renewed or finished a chunk for a lease."""
+        return self.stalled_at is not None and not self.is_finished
+
+    @property
+    def can_resume(self) -> bool:
+        return self.is_stalled or self.status in (SweepStatus.PARTIAL, SweepStatus.FAILED)
 
     @property
     def progress(self) -> tuple[int, int]:
@@ -130,8 +147,9 @@ class Sweep(models.Model):
         It must not promise what did not happen: a domain whose lookups partly timed out can
         still be stored as unregistered or legacy, and rules may have opened tasks for it.
         """
+        alerts = [self.stall_reason] if self.stall_reason else []
         if not (self.done and self.timeout_count / self.done > TIMEOUT_ALERT_SHARE):
-            return ""
+            return " ".join(alerts)
         stored = [
             (self.inconclusive_count, "inconclusive"),
             (self.unregistered_count, "unregistered"),
@@ -140,12 +158,13 @@ class Sweep(models.Model):
         ]
         stored_text = ", ".join(f"{count} as {label}" for count, label in stored if count) or "nothing"
         opened, closed = self.tasks_opened_and_closed()
-        return (
+        alerts.append(
             f"DNS server unreachable? {self.timeout_count} of {self.done} domains had lookups that timed out. "
             f"This sweep stored {stored_text}; since it started, {_tasks(opened)} opened and {closed} "
             f"closed for this campaign. Check the DNS servers, then sweep again "
             f"before acting on these results."
         )
+        return " ".join(alerts)
 
     def tasks_opened_and_closed(self) -> tuple[int, int]:
         since = self.started_at or self.created_at
@@ -222,6 +241,12 @@ class SweepChunk(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     claimed_by = models.CharField(max_length=200, blank=True, help_text="Celery task id of the claim.")
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last sign of the worker that holds the claim (claim, heartbeat, finish).",
+    )
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="When its message was last sent.")
     finished_at = models.DateTimeField(null=True, blank=True)
     checked = models.PositiveIntegerField(default=0)
     legacy_count = models.PositiveIntegerField(default=0)
@@ -246,11 +271,11 @@ class SweepChunk(models.Model):
 
         A chunk is claimable when queued or failed, when the same task message
         comes back (redelivered after a worker died: same `claimed_by`), or when
-        its lease ran out.
+        its lease ran out (no heartbeat for `chunk_lease()`).
         """
         now = timezone.now()
         claimable = Q(status__in=[ChunkStatus.QUEUED, ChunkStatus.FAILED]) | Q(
-            status=ChunkStatus.RUNNING, started_at__lt=now - CHUNK_LEASE
+            status=ChunkStatus.RUNNING, heartbeat_at__lt=now - chunk_lease()
         )
         if claimed_by:
             claimable |= Q(status=ChunkStatus.RUNNING, claimed_by=claimed_by)
@@ -258,6 +283,7 @@ class SweepChunk(models.Model):
             status=ChunkStatus.RUNNING,
             claimed_by=claimed_by,
             started_at=now,
+            heartbeat_at=now,
             attempts=models.F("attempts") + 1,
             error="",
         )

@@ -120,8 +120,14 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Web, worker and beat share one SQLite file in development: wait for locks.
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    # Web, worker and beat share one SQLite file in development. WAL: readers never wait for (or
+    # fail on) a writer, such as a background import; writers take the lock at BEGIN (IMMEDIATE)
+    # and wait up to 20 s for it instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 # Query counts and latencies for /metrics: django-prometheus's wrapper of the same backend.
@@ -290,6 +296,18 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 1800)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 1700)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Starting a sweep asks the broker first: a broker that does not answer in this long is
+# reported as unreachable (a clear error, nothing saved) instead of hanging the request.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_float("CELERY_BROKER_CONNECTION_TIMEOUT", 3.0)
+
+# Sweep chunks: a worker renews its claim every SWEEP_HEARTBEAT_S seconds; a claim not renewed
+# for SWEEP_CHUNK_LEASE_S belongs to a dead worker and the chunk is queued again by the beat job
+# that runs every minute (tracker.resume_stalled_sweeps). A sweep with no worker signal for a
+# lease is shown as stalled, with a Resume button and an alert.
+SWEEP_HEARTBEAT_S = env_float("SWEEP_HEARTBEAT_S", 30.0)
+SWEEP_CHUNK_LEASE_S = env_float("SWEEP_CHUNK_LEASE_S", 120.0)
+# Customer imports of more rows than this run as a background job (progress on the import page).
+IMPORT_BACKGROUND_ROWS = env_int("IMPORT_BACKGROUND_ROWS", 300)
 DJANGO_CELERY_BEAT_TZ_AWARE = True
 
 # DNS probing (the engine itself reads nothing from here: these are passed in).

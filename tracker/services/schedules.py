@@ -80,6 +80,7 @@ REP_DIGEST_NAME = "Daily task digest to reps (08:30 local time)"
 OLD_REP_DIGEST_NAME = "Weekly task digest to reps"
 DAILY_ALERTS_TASK = "tracker.daily_alerts"
 DAILY_FIGURES_TASK = "tracker.record_daily_figures"
+STALLED_DESCRIPTION = "Every minute: re-queue chunks whose worker or message was lost; flag stalled sweeps"
 
 
 def _crontab(minute="0", hour="*", day_of_week="*") -> CrontabSchedule:
@@ -210,8 +211,8 @@ def ensure_schedules() -> list[str]:
         (
             "Resume stalled sweeps",
             RESUME_STALLED_TASK,
-            _crontab("45"),
-            "Hourly: chunks whose worker was lost",
+            _crontab("*"),
+            STALLED_DESCRIPTION,
         ),
         (
             "Record the day's dashboard figures",
@@ -222,6 +223,10 @@ def ensure_schedules() -> list[str]:
     ):
         if _ensure(name, task, crontab, (), description):
             created.append(name)
+    # Until the chunk lease was short, this ran hourly at :45: a dead claim must be found in minutes.
+    PeriodicTask.objects.filter(task=RESUME_STALLED_TASK, crontab__minute="45", crontab__hour="*").update(
+        crontab=_crontab("*"), description=STALLED_DESCRIPTION
+    )
     # A campaign switched off stops being swept (its rows stay, disabled, for the admin to see).
     switched_off = (
         PeriodicTask.objects.filter(task__in=[FULL_SWEEP_TASK, RECHECK_TASK], enabled=True)

@@ -8,13 +8,15 @@ change_status, customers.services), never by setting fields here.
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers import exporter
 from customers.access import customers_visible_to, get_customer_for_user
-from customers.importer import COLUMNS, import_customers
+from customers.choices import ImportJobStatus
+from customers.importer import COLUMNS, import_customers, report_from_json
 from customers.invitations import invite_rep
-from customers.models import Customer, CustomerConflict, StatusTransitionError
+from customers.models import Customer, CustomerConflict, ImportJob, StatusTransitionError
 from customers.roles import is_ops
 from customers.services import (
     DomainChangeError,
@@ -38,6 +40,8 @@ from tracker.queries import workspace
 from tracker.queries.campaigns import active_campaign
 from tracker.queries.changelog import customer_change_log
 from tracker.queries.timeline import customer_activity_log
+from tracker.services.enqueue import BrokerUnavailable
+from tracker.services.imports import import_job_start, import_needs_job
 from tracker.services.sweeps import imported_domains_check
 from tracker.tables import CustomerTable
 from tracker.views.decorators import ops_required
@@ -251,8 +255,13 @@ def customer_import(request):
         form = ImportForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["file"]
+            data = upload.read()
+            if import_needs_job(data, upload.name):
+                return _start_import_job(
+                    request, data, upload.name, form.cleaned_data["dry_run"], form.cleaned_data["create_reps"]
+                )
             report = import_customers(
-                upload.read(),
+                data,
                 upload.name,
                 by=request.user,
                 dry_run=form.cleaned_data["dry_run"],
@@ -267,6 +276,27 @@ def customer_import(request):
     return render(
         request, "tracker/customer_import.html", {"form": form, "report": report, "columns": COLUMNS}
     )
+
+
+def _start_import_job(request, data: bytes, filename: str, dry_run: bool, create_reps: bool):
+    """Too many rows for a request: a worker imports it; the job page shows progress, then the report."""
+    try:
+        job = import_job_start(data, filename, by=request.user, dry_run=dry_run, create_reps=create_reps)
+    except BrokerUnavailable as exc:
+        messages.error(request, _("The import was not started. %(why)s") % {"why": exc})
+        return redirect("tracker:customer_import")
+    return redirect("tracker:customer_import_job", pk=job.pk)
+
+
+@ops_required
+def customer_import_job(request, pk):
+    """A background import: progress while it runs, the same report as a small import when done."""
+    job = get_object_or_404(ImportJob.objects.defer("data"), pk=pk)
+    report = report_from_json(job.report) if job.status == ImportJobStatus.DONE and job.report else None
+    if report is not None and report.applied and job.requested_by_id == request.user.pk:
+        messages.success(request, report.summary())
+    context = {"job": job, "report": report, "columns": COLUMNS}
+    return render(request, "tracker/customer_import_job.html", context)
 
 
 def customer_export(request):

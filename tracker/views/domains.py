@@ -1,7 +1,9 @@
 """Domain pages: the operations table, and a domain's evidence with "re-check now"."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from customers.models import Domain
@@ -13,6 +15,7 @@ from tracker.queries.campaigns import active_campaign
 from tracker.queries.checklist import checklist
 from tracker.queries.references import blocking_mx_move, references_by_kind
 from tracker.queries.timeline import domain_timeline
+from tracker.services.enqueue import BrokerUnavailable
 from tracker.services.sweeps import sweep_start
 from tracker.tables import DomainStateTable
 from tracker.views.decorators import ops_required
@@ -129,9 +132,19 @@ def domain_recheck(request, pk):
     domain = get_domain_for_user(request.user, pk, _domains())
     campaign = campaign_for(request)
     # A second click while a re-check runs follows that one instead of queuing another.
-    sweep = _running_sweep(domain, campaign) or sweep_start(
-        campaign, [domain], requested_by=request.user, label=_recheck_label(domain)
-    )
+    try:
+        sweep = _running_sweep(domain, campaign) or sweep_start(
+            campaign, [domain], requested_by=request.user, label=_recheck_label(domain)
+        )
+    except BrokerUnavailable as exc:
+        # htmx swaps this in place of the button: a sentence, not a 500.
+        return HttpResponse(
+            format_html(
+                '<div class="alert alert-danger small mb-0" role="alert">{} {}</div>',
+                _("Not re-checked."),
+                exc,
+            )
+        )
     return render(
         request,
         "tracker/includes/recheck_progress.html",

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from customers.models import Customer, Domain
 from tracker.models import Campaign, Sweep
 from tracker.probe.domains import DomainNameError, normalize_domain
+from tracker.services.enqueue import BrokerUnavailable
 from tracker.services.sweeps import sweep_recheck, sweep_resume, sweep_run_sync, sweep_start
 
 
@@ -27,6 +28,13 @@ class Command(BaseCommand):
         parser.add_argument("--sync", action="store_true", help="run here instead of on the workers")
 
     def handle(self, *args, **options):
+        try:
+            return self.run(options)
+        except BrokerUnavailable as exc:
+            # Nothing was saved or changed: a non-zero exit with the sentence that says why.
+            raise CommandError(str(exc)) from exc
+
+    def run(self, options):
         if options["resume"]:
             return self.resume(options["resume"], options["sync"])
         campaign = self.campaign(options["campaign"])
