@@ -36,7 +36,7 @@ def campaign(db):
 def test_ensure_schedules_creates_the_rows_once_and_keeps_edited_timings(campaign):
     PeriodicTask.objects.all().delete()  # as before campaigns made their own rows
     created = ensure_schedules()
-    assert full_sweep_name(campaign) in created and len(created) == 7
+    assert full_sweep_name(campaign) in created and len(created) == 8
     daily = PeriodicTask.objects.get(name=full_sweep_name(campaign))
     assert daily.task == "tracker.sweep_campaign" and json.loads(daily.args) == [campaign.pk]
     assert (daily.crontab.hour, daily.crontab.minute) == ("2", "0")
