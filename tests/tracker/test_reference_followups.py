@@ -14,8 +14,8 @@ from tests.probe import conftest as probe_conftest
 from tests.probe.legacy_cast import DOMAIN, LEGACY_PIN, MIGRATED, full_campaign, serve
 from tests.probe.policy_server import Page
 from tests.probe.test_mta_sts import HOST, LEGACY_MX, policy
-from tracker.choices import TaskKind, TaskStatus
-from tracker.models import FollowUpTask
+from tracker.choices import TaskKind, TaskStatus, Verdict
+from tracker.models import DomainState, FollowUpTask
 from tracker.probe.engine import probe_domain
 from tracker.probe.resolver import Resolver
 from tracker.services.sweeps import check_store, sweep_run_sync, sweep_start
@@ -165,3 +165,41 @@ def test_mta_sts_task_gives_the_policy_and_the_order_of_work(
         check_store(campaign, domain, report.to_json())
     task.refresh_from_db()
     assert task.status == TaskStatus.AUTO_CLOSED
+
+
+def test_a_sweep_fetches_mta_sts_with_the_configured_ca_and_opens_the_task(
+    sweep_dns, policy_server, campaign, domain, settings
+):
+    """The sweep, not only the engine, fetches the policy over HTTPS with MTA_STS_CA_FILE (the test's CA)."""
+    options = policy_server.options()
+    settings.MTA_STS_CA_FILE = options.ca_file
+    settings.PROBE_HTTPS = {"port": options.port, "timeout": options.timeout, "allow_private": True}
+    serve(
+        sweep_dns,
+        {f"_mta-sts.{DOMAIN}": {"TXT": ["v=STSv1; id=20240101"]}, HOST: {"A": ["127.0.0.1"]}},
+        base=LEGACY_MX,
+    )
+    policy_server.serve(HOST, Page(body=policy("*.po.example.net")))
+    sweep(campaign, domain)
+    assert policy_server.requests, "the sweep fetched no policy"
+    task = task_of(TaskKind.LEGACY_MTA_STS)
+    assert "mx: *.securemx.example.org" in task.evidence["advice"][0]["suggested"][0]
+
+
+def test_a_sweep_without_the_private_ca_never_trusts_the_policy(
+    sweep_dns, policy_server, campaign, domain, settings
+):
+    """System CAs only: the test CA's certificate is refused, the domain is inconclusive, never clean."""
+    options = policy_server.options()
+    settings.MTA_STS_CA_FILE = None
+    settings.PROBE_HTTPS = {"port": options.port, "timeout": options.timeout, "allow_private": True}
+    serve(
+        sweep_dns,
+        {f"_mta-sts.{DOMAIN}": {"TXT": ["v=STSv1; id=20240101"]}, HOST: {"A": ["127.0.0.1"]}},
+        base=MIGRATED,
+    )
+    policy_server.serve(HOST, Page(body=policy("*.po.example.net")))
+    sweep(campaign, domain)
+    state = DomainState.objects.select_related("latest_check").get(campaign=campaign, domain=domain)
+    assert state.verdict == Verdict.INCONCLUSIVE
+    assert "certificate not trusted" in state.latest_check.report["mta_sts"]["error"]

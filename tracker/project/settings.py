@@ -314,6 +314,11 @@ DJANGO_CELERY_BEAT_TZ_AWARE = True
 DNS_NAMESERVERS = env_list("DNS_NAMESERVERS")
 DNS_TIMEOUT = env_float("DNS_TIMEOUT", 2.0)
 PROBE_CONCURRENCY = env_int("PROBE_CONCURRENCY", 200)
+# MTA-STS policies are fetched over HTTPS and checked against the system's CAs, or this bundle
+# (a private PKI; the tests' own CA). PROBE_HTTPS: other HttpsOptions fields (tracker/probe/https_get.py),
+# set by tests (a loopback port), never by the environment.
+MTA_STS_CA_FILE = env_str("MTA_STS_CA_FILE") or None
+PROBE_HTTPS: dict = {}
 
 # The REST API (tracker/api/, docs/api.md): tokens or the browser's session, the pages' access rules.
 REST_FRAMEWORK = {

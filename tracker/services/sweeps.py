@@ -38,6 +38,7 @@ from customers.models import Domain
 from tracker.choices import ChunkStatus, SweepKind, SweepStatus, Verdict
 from tracker.models import Campaign, DomainState, Sweep, SweepChunk, chunk_lease
 from tracker.probe.engine import probe_many, sweep_resolver
+from tracker.probe.https_get import HttpsOptions
 from tracker.probe.resolver import Resolver
 from tracker.probe.stored import StoredReport
 from tracker.services.alerts import alerts_sweep_finished
@@ -332,6 +333,15 @@ def resolver_for_sweep(sweep: Sweep) -> Resolver:
     return kept[2]
 
 
+def probe_https_options(ca_file: str | None = None) -> HttpsOptions:
+    """How MTA-STS policies are fetched: settings.PROBE_HTTPS, settings.MTA_STS_CA_FILE, `ca_file` over both."""
+    fields = dict(settings.PROBE_HTTPS or {})
+    fields.setdefault("ca_file", settings.MTA_STS_CA_FILE)
+    if ca_file:
+        fields["ca_file"] = ca_file
+    return HttpsOptions(**fields)
+
+
 def probe_reports(campaign: Campaign, names: list[str], sweep: Sweep | None = None) -> list[dict]:
     """The engine's reports as contract JSON, with the project's DNS settings."""
     reports = probe_many(
@@ -341,6 +351,7 @@ def probe_reports(campaign: Campaign, names: list[str], sweep: Sweep | None = No
         timeout=settings.DNS_TIMEOUT,
         concurrency=max(1, min(settings.PROBE_CONCURRENCY, len(names) or 1)),
         resolver=resolver_for_sweep(sweep) if sweep is not None else None,
+        https=probe_https_options(),
     )
     return [report.to_json() for report in reports]
 

@@ -28,10 +28,9 @@ from tracker.models import Campaign as StoredCampaign
 from tracker.probe.campaign import Campaign, CampaignError
 from tracker.probe.domains import DomainNameError, normalize_domain
 from tracker.probe.engine import probe_domains, probe_many
-from tracker.probe.https_get import HttpsOptions
 from tracker.probe.report import DomainReport
 from tracker.probe.resolver import Resolver
-from tracker.services.sweeps import check_store
+from tracker.services.sweeps import check_store, probe_https_options
 
 PROGRESS_BAR_MIN_DOMAINS = 20
 _UNPRINTABLE = {codepoint: "?" for codepoint in [*range(0x20), 0x7F, *range(0x80, 0xA0), 0x202E, 0x2066]}
@@ -81,16 +80,6 @@ def reference_rows(report: DomainReport) -> list[str]:
     return rows
 
 
-def https_options(ca_file: str | None) -> HttpsOptions:
-    """How MTA-STS policies are fetched: settings.PROBE_HTTPS (HttpsOptions fields, e.g. a private
-    network's port or addresses), settings.MTA_STS_CA_FILE, and --ca-file over both."""
-    fields = dict(getattr(settings, "PROBE_HTTPS", None) or {})
-    fields.setdefault("ca_file", getattr(settings, "MTA_STS_CA_FILE", None) or None)
-    if ca_file:
-        fields["ca_file"] = ca_file
-    return HttpsOptions(**fields)
-
-
 class Command(BaseCommand):
     help = "Probe domains' MX, SPF and DMARC for references to the legacy service (docs/domain-report.md)."
     requires_system_checks = []  # runs without a database: nothing to check there
@@ -134,7 +123,7 @@ class Command(BaseCommand):
             raise CommandError(f"--nameserver: {exc}") from None
 
         show: Callable[[DomainReport], None] = self._print_json if options["json"] else lambda report: None
-        https = https_options(options["ca_file"])
+        https = probe_https_options(options["ca_file"])
         if options["processes"] > 1:
             reports = probe_many(
                 campaign,
