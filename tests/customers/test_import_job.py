@@ -42,8 +42,9 @@ def finished(job_id):
 
 def test_a_big_import_runs_on_a_worker_and_shows_its_report(ops_client, background, celery_worker):
     upload = SimpleUploadedFile("big.csv", rows_csv(120), content_type="text/csv")
-    response = ops_client.post(URL, {"file": upload})
+    response = ops_client.post(URL, {"file": upload, "create_reps": "on"})  # carol is new: created, invited
     job = ImportJob.objects.get()
+    assert job.create_reps
     assert response.status_code == 302
     assert response["Location"] == reverse("tracker:customer_import_job", args=[job.pk])
     job = wait_for(lambda: finished(job.pk), timeout=60)

@@ -157,7 +157,7 @@ def test_a_created_rep_is_invited_to_set_a_password(settings, django_capture_on_
     (invitation,) = mail.outbox
     assert invitation.to == ["suzuki@isp.example"]
     link = next(
-        line for line in invitation.body.splitlines() if line.startswith("https://tracker.example/reset/")
+        line for line in invitation.body.splitlines() if line.startswith("https://tracker.example/account/reset/")
     )
     page = (
         __import__("django.test", fromlist=["Client"])

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
 from tracker.choices import Verdict
 from tracker.models import Campaign, Check, DailyFigures, DomainState, Sweep
@@ -93,6 +94,8 @@ def legacy_unchanged_since(campaign: Campaign, today: dt.date) -> tuple[int, dt.
         previous = count
     if previous is not None and current != previous:
         moved = today
-    elif previous is None and current:
-        moved = today  # nothing stored yet: no standstill to report
+    elif previous is None:
+        # No day stored yet (before the first nightly record): the count last moved at the newest span.
+        newest = Check.objects.filter(campaign=campaign).order_by("-first_seen_at").first()
+        moved = timezone.localdate(newest.first_seen_at) if newest is not None else None
     return current, moved

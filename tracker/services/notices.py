@@ -330,14 +330,14 @@ def notice_render(
 def notice_draft(customer: Customer, campaign, by=None, language: str | None = None) -> CustomerNotice:
     """A draft notice (a row, editable before sending) from the campaign's template in `language`.
 
-    One open draft per customer and campaign: a second request (a double click) gets the
-    existing draft back. The customer's row lock makes two concurrent requests take turns.
+    A second request for the same text (a double click) gets the unsent draft it made back; another
+    language is another draft. The customer's row lock makes two concurrent requests take turns.
     """
     subject, body = notice_render(customer, campaign, language=language)
     with transaction.atomic():
         Customer.objects.select_for_update().filter(pk=customer.pk).first()
         existing = CustomerNotice.objects.filter(
-            customer=customer, campaign=campaign, sent_at__isnull=True
+            customer=customer, campaign=campaign, sent_at__isnull=True, subject=subject, body=body
         ).first()
         if existing is not None:
             return existing
