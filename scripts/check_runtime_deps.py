@@ -13,7 +13,7 @@ checkdmarc) is found here, not on the day of a deploy.
    with Django set up on the settings module that manage.py names.
 3. What the settings name only by string loads: the database backend for
    DATABASE_URL, the cache for CACHE_URL, the broker transport, and the
-   commands the Procfile and scripts/run.sh start from the venv.
+   commands scripts/run.sh starts from the venv (supervisord's programs included).
 
 Exit status 1 when anything is missing; every finding says which module and
 which package.
@@ -190,13 +190,15 @@ def check_named_backends(findings: Findings) -> None:
 
 
 def check_venv_commands(findings: Findings) -> None:
-    """`.venv/bin/X` in the Procfile and scripts/run.sh: X must come with requirements.txt."""
-    text = (ROOT / "Procfile").read_text() + (ROOT / "scripts" / "run.sh").read_text()
+    """`.venv/bin/X` in scripts/run.sh (which also writes the supervisord programs): X must come with
+    requirements.txt."""
+    text = (ROOT / "scripts" / "run.sh").read_text()
     bin_dir = Path(sys.executable).parent
-    for command in sorted(set(re.findall(r"\.venv/bin/([\w.-]+)", text))):
+    # `.venv/bin/X`, and `$venv/X` in the supervisord programs run.sh writes.
+    for command in sorted(set(re.findall(r"(?:\.venv/bin|\$venv)/([\w.-]+)", text))):
         if not (bin_dir / command).exists():
             findings.lines.append(
-                f"Procfile/scripts/run.sh: no command '{command}' in the venv: add its package to requirements.txt"
+                f"scripts/run.sh: no command '{command}' in the venv: add its package to requirements.txt"
             )
 
 
