@@ -38,4 +38,12 @@ say "collectstatic"
 
 say "pytest on PostgreSQL ($DATABASE_URL), Redis ($REDIS_URL)"
 mkdir -p artifacts
-.venv/bin/pytest -p no:cacheprovider "$@"
+if [ $# -gt 0 ]; then
+  .venv/bin/pytest -p no:cacheprovider "$@"
+else
+  # The fault tests restart PostgreSQL and Redis and run worker processes: in a process of their own,
+  # so that no Celery app or connection state left by the rest of the suite can reach them.
+  .venv/bin/pytest -p no:cacheprovider -m "not faults"
+  say "pytest: the fault tests (tests/faults)"
+  .venv/bin/pytest -p no:cacheprovider -m faults tests/faults
+fi
