@@ -41,9 +41,13 @@ mkdir -p artifacts
 if [ $# -gt 0 ]; then
   .venv/bin/pytest -p no:cacheprovider "$@"
 else
-  # The fault tests restart PostgreSQL and Redis and run worker processes: in a process of their own,
-  # so that no Celery app or connection state left by the rest of the suite can reach them.
-  .venv/bin/pytest -p no:cacheprovider -m "not faults"
+  # Tests with real Celery workers, and the fault tests (which restart PostgreSQL and Redis), each in a
+  # pytest process of their own: after the rest of the suite in one process, two of them saw Celery
+  # state left by earlier tests (the sweep never reached its workers; a refused broker was not seen).
+  # Each passes alone and in its own group; the leak itself is not found yet.
+  .venv/bin/pytest -p no:cacheprovider -m "not faults and not celery"
+  say "pytest: the tests with real Celery workers"
+  .venv/bin/pytest -p no:cacheprovider -m "celery and not faults"
   say "pytest: the fault tests (tests/faults)"
   .venv/bin/pytest -p no:cacheprovider -m faults tests/faults
 fi
