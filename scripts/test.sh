@@ -48,6 +48,6 @@ else
   .venv/bin/pytest -p no:cacheprovider -m "not faults and not celery"
   say "pytest: the tests with real Celery workers"
   .venv/bin/pytest -p no:cacheprovider -m "celery and not faults"
-  say "pytest: the fault tests (tests/faults)"
-  .venv/bin/pytest -p no:cacheprovider -m faults tests/faults
+  say "pytest: the fault and self-healing tests"
+  .venv/bin/pytest -p no:cacheprovider -m faults tests/faults tests/tracker/test_sweep_healing.py
 fi

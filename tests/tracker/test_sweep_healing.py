@@ -27,7 +27,9 @@ from tracker.services.sweeps import chunk_run, sweep_start, sweeps_resume_stalle
 
 sweep_dns = conftest_celery.sweep_dns
 
-pytestmark = pytest.mark.django_db
+# Run with the fault tests, in a pytest process of their own (scripts/test.sh): in the whole suite's
+# process, leaked Celery/connection state kept the refused broker from being seen.
+pytestmark = [pytest.mark.django_db, pytest.mark.faults]
 
 
 @pytest.fixture
