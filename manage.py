@@ -15,6 +15,15 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    # Django keeps a settings error to itself for some commands (makemigrations then fails with
+    # "Models aren't loaded yet"): read the settings first, so every command says what is wrong.
+    try:
+        settings.INSTALLED_APPS
+    except ImproperlyConfigured as exc:
+        sys.exit(f"manage.py: {exc}")
     execute_from_command_line(sys.argv)
 
 

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -88,11 +90,16 @@ def test_site_url_comes_from_the_environment_without_a_trailing_slash():
     assert result.stdout.strip() == "https://tracker.example", result.stderr
 
 
-def test_production_refuses_to_start_without_a_secret_key():
+@pytest.mark.parametrize(
+    "command",
+    [["check", "--deploy"], ["makemigrations", "--check", "--dry-run"]],
+    ids=["check", "makemigrations"],  # Django used to hide the reason from makemigrations
+)
+def test_production_refuses_to_start_without_a_secret_key(command):
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env |= {"DEBUG": "false", "ALLOWED_HOSTS": "tracker.example"}
     result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy"],
+        [sys.executable, "manage.py", *command],
         cwd=ROOT,
         env=env,
         capture_output=True,
