@@ -1,5 +1,6 @@
 #!/usr/bin/env python
 """Django's command-line utility for administrative tasks."""
+
 import os
 import sys
 
@@ -21,11 +22,11 @@ def main():
     # Django keeps a settings error to itself for some commands (makemigrations then fails with
     # "Models aren't loaded yet"): read the settings first, so every command says what is wrong.
     try:
-        settings.INSTALLED_APPS
+        _ = settings.INSTALLED_APPS  # reading one setting runs the settings module
     except ImproperlyConfigured as exc:
         sys.exit(f"manage.py: {exc}")
     execute_from_command_line(sys.argv)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()
