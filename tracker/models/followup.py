@@ -205,32 +205,26 @@ class FollowUpTask(models.Model):
 
     def close(self, by, note: str = "") -> FollowUpTask:
         """Done by hand (the problem is gone, or it is a task people wrote)."""
-        with transaction.atomic():
-            task = self._locked()
-            if task.is_active:
-                task.status = TaskStatus.DONE
-                task.closed_at = timezone.now()
-                task.closed_by = by
-                task.close_note = note
-                task.snoozed_until = None
-                task.waiting_until = None
-                task.save()
-                task.record(TaskEventKind.DONE, by, note)
-        return task
+        return self._mark_done(TaskStatus.DONE, TaskEventKind.DONE, by, note, waiting_until=None)
 
     def wait_for_dns(self, by, note: str, until: dt.date) -> FollowUpTask:
         """Done by hand while DNS still shows the problem: it stays in the queue until a check shows the fix."""
+        return self._mark_done(
+            TaskStatus.WAITING_FOR_DNS, TaskEventKind.WAITING_FOR_DNS, by, note, waiting_until=until
+        )
+
+    def _mark_done(self, status, event, by, note: str, waiting_until: dt.date | None) -> FollowUpTask:
         with transaction.atomic():
             task = self._locked()
             if task.is_active:
-                task.status = TaskStatus.WAITING_FOR_DNS
+                task.status = status
                 task.closed_at = timezone.now()
                 task.closed_by = by
                 task.close_note = note
                 task.snoozed_until = None
-                task.waiting_until = until
+                task.waiting_until = waiting_until
                 task.save()
-                task.record(TaskEventKind.WAITING_FOR_DNS, by, note)
+                task.record(event, by, note)
         return task
 
     def reopen_by_hand(self, by, note: str = "") -> FollowUpTask:
